@@ -1,0 +1,109 @@
+/**
+ * Loads a node's configuration: flags > PARKING_* environment variables > --config file >
+ * config/<environment>.yaml > config/default.yaml. Validated once, here; the first bad value is
+ * reported as a ConfigError naming the field (the CLI exits 2 on it).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../errors.js';
+import { configKeys, configSchema, type Config } from './schema.js';
+
+/**
+ * The config/ folder shipped with the package: two levels up from src/config/ when run from source
+ * (tests), three from dist/src/config/ when compiled.
+ */
+export const CONFIG_DIR = ((): string => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const fromSource = join(here, '..', '..', 'config');
+  return existsSync(join(fromSource, 'default.yaml')) ? fromSource : join(here, '..', '..', '..', 'config');
+})();
+
+export interface LoadConfigOptions {
+  /** Values from command-line flags, by setting name (undefined = not given). */
+  flags?: Partial<Record<keyof Config, unknown>>;
+  /** Environment (default: process.env). */
+  env?: Record<string, string | undefined>;
+  /** A user file (YAML or JSON), from --config. */
+  file?: string;
+  /** Folder with default.yaml and <environment>.yaml (default: the package's config/). */
+  configDir?: string;
+}
+
+/** `dnsName` -> `PARKING_DNS_NAME`. */
+export function envName(key: string): string {
+  return `PARKING_${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
+}
+
+function readYaml(path: string, field: string, required: boolean): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (!required && (err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ConfigError(field, `cannot read ${path}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(field, `${path} is not valid YAML: ${(err as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(field, `${path} must hold a mapping of settings`);
+  for (const key of Object.keys(parsed)) {
+    if (!(configKeys as string[]).includes(key)) throw new ConfigError(key, `unknown setting in ${path}`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Builds and validates the configuration. Throws ConfigError naming the first bad field. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const dir = options.configDir ?? CONFIG_DIR;
+  const environment = env.PARKING_ENV ?? env.NODE_ENV ?? 'development';
+  if (!/^[a-z0-9-]+$/.test(environment)) throw new ConfigError('environment', `"${environment}" is not an environment name`);
+
+  const merged: Record<string, unknown> = {
+    ...readYaml(join(dir, 'default.yaml'), 'defaults', true),
+    ...readYaml(join(dir, `${environment}.yaml`), 'environment', false),
+  };
+  if (options.file !== undefined) Object.assign(merged, readYaml(options.file, 'config', true));
+  for (const key of configKeys) {
+    const value = env[envName(key)];
+    if (value !== undefined) merged[key] = value;
+  }
+  for (const [key, value] of Object.entries(options.flags ?? {})) {
+    if (value === undefined) continue;
+    if (!(configKeys as string[]).includes(key)) throw new ConfigError(key, 'unknown setting');
+    merged[key] = value;
+  }
+
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const field = issue.path.length > 0 ? String(issue.path[0]) : 'config';
+    throw new ConfigError(field, issue.message);
+  }
+  const config = result.data;
+  if (config.suspectTimeoutMs > config.failureTimeoutMs) throw new ConfigError('suspectTimeoutMs', 'must be <= failureTimeoutMs');
+  if (config.failureTimeoutMs < 2 * config.heartbeatIntervalMs) throw new ConfigError('failureTimeoutMs', 'must be at least twice heartbeatIntervalMs');
+  if (config.discovery === 'static' && config.peers.length === 0) throw new ConfigError('peers', 'static discovery needs at least one peer');
+  return config;
+}
+
+/** Risky-but-legal values: one warning each, logged by the node at start. */
+export function configWarnings(config: Config, environment = process.env.PARKING_ENV ?? process.env.NODE_ENV ?? 'development'): string[] {
+  const warnings: string[] = [];
+  if (config.cookie === 'parking-insecure-development-cookie' && environment === 'production') {
+    warnings.push('cookie is the public development default: set PARKING_COOKIE');
+  }
+  if (config.failureTimeoutMs < 4 * config.heartbeatIntervalMs) {
+    warnings.push('failureTimeoutMs is under 4 heartbeats: a short pause may declare a live node dead');
+  }
+  if (config.replicationAckTimeoutMs === 0) {
+    warnings.push('replicationAckTimeoutMs is 0: a write is acknowledged before any peer has it and may be lost with its node');
+  }
+  return warnings;
+}

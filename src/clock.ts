@@ -18,6 +18,11 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
   setInterval(fn: () => void, ms: number): TimerHandle;
   clearInterval(handle: TimerHandle): void;
+  /**
+   * Runs `fn` after the I/O callbacks of this event-loop turn (setImmediate). Used to coalesce the
+   * updates of one turn into one message; a fake clock runs it on the next advance.
+   */
+  defer(fn: () => void): void;
 }
 
 /** The real clock. */
@@ -28,4 +33,7 @@ export const systemClock: Clock = {
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
   setInterval: (fn, ms) => setInterval(fn, ms),
   clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
+  defer: (fn) => {
+    setImmediate(fn);
+  },
 };

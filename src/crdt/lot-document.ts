@@ -1,0 +1,187 @@
+/**
+ * The lot as a Yjs document, laid out as an observed-remove (add-wins) map of visits.
+ *
+ * Root `visits: Y.Map<VisitRecord>` is keyed by a visit id that is unique in the whole history of the
+ * cluster (`<incarnation>.<counter>`: the incarnation is a random per-process id, the counter counts
+ * this process's entries). A key is written once, by the entry, and deleted at most once, by an exit.
+ * So two replicas never `set` the same key, and the Y.Map rule "concurrent sets of one key: the higher
+ * clientID wins" never comes into play: an exit deletes exactly the visit items it observed, and a
+ * visit created concurrently elsewhere has a key the exit never saw, so it survives. A plate is inside
+ * when it has at least one live visit. docs/data-model.md explains every concurrent case.
+ *
+ * The plate -> visits index is derived, kept up to date by an observer, so reads are O(1) whatever
+ * the origin of a change (local transaction, peer update, sync).
+ */
+import { EventEmitter } from 'node:events';
+import * as Y from 'yjs';
+import type { Car } from '../types.js';
+
+/** The value of one visit key. `req` is the request id of the entry (idempotent retries). */
+export interface VisitRecord {
+  plate: string;
+  gate: number;
+  enteredAt: number;
+  node: string;
+  req?: string;
+}
+
+/** Name of the root map of visits. */
+export const VISITS_KEY = 'visits';
+
+export interface ChangeInfo {
+  /** True when the change was made by this replica (not applied from a peer). */
+  local: boolean;
+  /** The transaction origin (a peer name for remote changes). */
+  origin: unknown;
+}
+
+export interface LotDocumentEvents {
+  /** A plate went from no live visit to one. */
+  'car:entered': [Car, ChangeInfo];
+  /** A plate's last live visit was removed. */
+  'car:left': [Car, ChangeInfo];
+}
+
+function isVisitRecord(value: unknown): value is VisitRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.plate === 'string' && typeof v.gate === 'number' && typeof v.enteredAt === 'number' && typeof v.node === 'string';
+}
+
+function toCar(record: VisitRecord): Car {
+  return { plate: record.plate, gate: record.gate, enteredAt: record.enteredAt, node: record.node };
+}
+
+/** Earliest entry wins the display; ties broken by visit id so every replica shows the same car. */
+function representative(visits: Map<string, VisitRecord>): [string, VisitRecord] | undefined {
+  let best: [string, VisitRecord] | undefined;
+  for (const entry of visits) {
+    if (best === undefined || entry[1].enteredAt < best[1].enteredAt || (entry[1].enteredAt === best[1].enteredAt && entry[0] < best[0])) best = entry;
+  }
+  return best;
+}
+
+export interface LotDocumentOptions {
+  /** Per-process id; prefixes visit ids. Never reused across restarts. */
+  incarnation: string;
+  /** An existing document (tests); default: a fresh Y.Doc, so a fresh random clientID per process. */
+  doc?: Y.Doc;
+}
+
+export class LotDocument extends EventEmitter<LotDocumentEvents> {
+  readonly doc: Y.Doc;
+  readonly incarnation: string;
+  private readonly visits: Y.Map<VisitRecord>;
+  private readonly byPlate = new Map<string, Map<string, VisitRecord>>();
+  private counter = 0;
+
+  constructor(options: LotDocumentOptions) {
+    super();
+    this.incarnation = options.incarnation;
+    this.doc = options.doc ?? new Y.Doc({ gc: true });
+    this.visits = this.doc.getMap<VisitRecord>(VISITS_KEY);
+    this.visits.forEach((record, id) => this.index(id, record));
+    this.visits.observe((event) => this.onChange(event));
+  }
+
+  /** Cars inside: plates with at least one live visit. */
+  get occupied(): number {
+    return this.byPlate.size;
+  }
+
+  /** The car inside with this plate (its earliest live visit), if any. */
+  carOf(plate: string): Car | undefined {
+    const visits = this.byPlate.get(plate);
+    const rep = visits === undefined ? undefined : representative(visits);
+    return rep === undefined ? undefined : toCar(rep[1]);
+  }
+
+  /** The live visits of a plate (more than one only after concurrent entries, see data-model.md). */
+  visitsOf(plate: string): Array<[string, VisitRecord]> {
+    return [...(this.byPlate.get(plate) ?? [])];
+  }
+
+  /** Every car inside, by entry time then plate. */
+  cars(): Car[] {
+    const cars: Car[] = [];
+    for (const visits of this.byPlate.values()) {
+      const rep = representative(visits);
+      if (rep !== undefined) cars.push(toCar(rep[1]));
+    }
+    return cars.sort((a, b) => a.enteredAt - b.enteredAt || (a.plate < b.plate ? -1 : a.plate > b.plate ? 1 : 0));
+  }
+
+  /** Records a new visit in one local transaction; returns its id. */
+  enter(car: Car, req?: string): string {
+    const id = `${this.incarnation}.${(this.counter++).toString(36)}`;
+    const record: VisitRecord = req === undefined ? { ...car } : { ...car, req };
+    this.doc.transact(() => this.visits.set(id, record));
+    return id;
+  }
+
+  /** Removes every live visit of the plate that this replica has observed; returns them. */
+  leave(plate: string): Array<[string, VisitRecord]> {
+    const observed = this.visitsOf(plate);
+    if (observed.length > 0) {
+      this.doc.transact(() => {
+        for (const [id] of observed) this.visits.delete(id);
+      });
+    }
+    return observed;
+  }
+
+  /** Every live visit, for tests and checkers: visit id -> record. */
+  liveVisits(): Map<string, VisitRecord> {
+    const all = new Map<string, VisitRecord>();
+    for (const visits of this.byPlate.values()) for (const [id, record] of visits) all.set(id, record);
+    return all;
+  }
+
+  destroy(): void {
+    this.doc.destroy();
+    this.removeAllListeners();
+  }
+
+  private index(id: string, record: unknown): boolean {
+    // A peer could send a structurally valid update with a malformed value; it must not poison reads.
+    if (!isVisitRecord(record)) return false;
+    let visits = this.byPlate.get(record.plate);
+    const wasEmpty = visits === undefined;
+    if (visits === undefined) {
+      visits = new Map();
+      this.byPlate.set(record.plate, visits);
+    }
+    visits.set(id, record);
+    return wasEmpty;
+  }
+
+  private unindex(id: string, record: unknown): boolean {
+    if (!isVisitRecord(record)) return false;
+    const visits = this.byPlate.get(record.plate);
+    if (visits === undefined || !visits.delete(id)) return false;
+    if (visits.size === 0) {
+      this.byPlate.delete(record.plate);
+      return true;
+    }
+    return false;
+  }
+
+  private onChange(event: Y.YMapEvent<VisitRecord>): void {
+    const info: ChangeInfo = { local: event.transaction.local, origin: event.transaction.origin };
+    const entered: Car[] = [];
+    const left: Car[] = [];
+    // changes.keys must be read inside the observer (Yjs computes it lazily from the transaction).
+    event.changes.keys.forEach((change, id) => {
+      if (change.action === 'delete' || change.action === 'update') {
+        const old = change.oldValue as unknown;
+        if (this.unindex(id, old) && isVisitRecord(old)) left.push(toCar(old));
+      }
+      if (change.action === 'add' || change.action === 'update') {
+        const record = this.visits.get(id);
+        if (this.index(id, record) && isVisitRecord(record)) entered.push(toCar(record));
+      }
+    });
+    for (const car of entered) this.emit('car:entered', car, info);
+    for (const car of left) if (!this.byPlate.has(car.plate)) this.emit('car:left', car, info);
+  }
+}

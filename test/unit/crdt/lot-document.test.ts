@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { LotDocument } from '../../../src/crdt/lot-document.js';
+import type { Car } from '../../../src/types.js';
+
+const car = (plate: string, gate = 1, enteredAt = 1000, node = 'n1'): Car => ({ plate, gate, enteredAt, node });
+
+/** Two-way full sync between documents, the way a sync step 1 / step 2 exchange does it. */
+function sync(a: LotDocument, b: LotDocument): void {
+  Y.applyUpdate(b.doc, Y.encodeStateAsUpdate(a.doc, Y.encodeStateVector(b.doc)), 'peer');
+  Y.applyUpdate(a.doc, Y.encodeStateAsUpdate(b.doc, Y.encodeStateVector(a.doc)), 'peer');
+}
+
+describe('LotDocument', () => {
+  it('records a car inside and removes it on leave', () => {
+    const lot = new LotDocument({ incarnation: 'a' });
+    lot.enter(car('ABC 1'));
+    expect(lot.carOf('ABC 1')).toEqual(car('ABC 1'));
+    expect(lot.occupied).toBe(1);
+    expect(lot.leave('ABC 1')).toHaveLength(1);
+    expect(lot.carOf('ABC 1')).toBeUndefined();
+    expect(lot.occupied).toBe(0);
+  });
+
+  it('gives every visit a key never used before, across instances', () => {
+    const a = new LotDocument({ incarnation: 'a' });
+    const b = new LotDocument({ incarnation: 'b' });
+    const ids = [a.enter(car('X')), a.enter(car('Y')), b.enter(car('X'))];
+    expect(new Set(ids).size).toBe(3);
+  });
+
+  it('keeps an entry made concurrently with an exit elsewhere (add wins)', () => {
+    const a = new LotDocument({ incarnation: 'a' });
+    const b = new LotDocument({ incarnation: 'b' });
+    a.enter(car('P', 1, 1));
+    sync(a, b);
+    // Partitioned: B sees the car leave and come back; A records the car leaving.
+    b.leave('P');
+    b.enter(car('P', 2, 5, 'nb'));
+    a.leave('P');
+    sync(a, b);
+    expect(a.carOf('P')).toEqual(car('P', 2, 5, 'nb'));
+    expect(b.carOf('P')).toEqual(a.carOf('P'));
+  });
+
+  it('shows a plate entered twice concurrently once, as its earliest visit, and one exit removes both', () => {
+    const a = new LotDocument({ incarnation: 'a' });
+    const b = new LotDocument({ incarnation: 'b' });
+    a.enter(car('P', 1, 20, 'na'));
+    b.enter(car('P', 3, 10, 'nb'));
+    sync(a, b);
+    expect(a.occupied).toBe(1);
+    expect(a.carOf('P')).toEqual(car('P', 3, 10, 'nb'));
+    expect(b.cars()).toEqual(a.cars());
+    expect(a.visitsOf('P')).toHaveLength(2);
+    a.leave('P');
+    sync(a, b);
+    expect(b.carOf('P')).toBeUndefined();
+  });
+
+  it('treats two concurrent exits of one car as one', () => {
+    const a = new LotDocument({ incarnation: 'a' });
+    const b = new LotDocument({ incarnation: 'b' });
+    a.enter(car('P'));
+    sync(a, b);
+    expect(a.leave('P')).toHaveLength(1);
+    expect(b.leave('P')).toHaveLength(1);
+    sync(a, b);
+    expect(a.occupied).toBe(0);
+    expect(b.occupied).toBe(0);
+  });
+
+  it('emits car:entered and car:left with whether the change was local', () => {
+    const a = new LotDocument({ incarnation: 'a' });
+    const b = new LotDocument({ incarnation: 'b' });
+    const seen: string[] = [];
+    b.on('car:entered', (c, info) => seen.push(`in ${c.plate} ${info.local ? 'local' : String(info.origin)}`));
+    b.on('car:left', (c, info) => seen.push(`out ${c.plate} ${info.local ? 'local' : String(info.origin)}`));
+    a.enter(car('R'));
+    sync(a, b);
+    b.leave('R');
+    expect(seen).toEqual(['in R peer', 'out R local']);
+  });
+
+  it('ignores malformed values written by a peer instead of breaking reads', () => {
+    const evil = new Y.Doc();
+    evil.getMap('visits').set('x.0', { plate: 42 } as unknown as object);
+    const a = new LotDocument({ incarnation: 'a' });
+    Y.applyUpdate(a.doc, Y.encodeStateAsUpdate(evil), 'peer');
+    expect(a.occupied).toBe(0);
+    expect(a.cars()).toEqual([]);
+  });
+
+  it('rebuilds its index from an existing document', () => {
+    const a = new LotDocument({ incarnation: 'a' });
+    a.enter(car('Q'));
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(a.doc));
+    expect(new LotDocument({ incarnation: 'c', doc }).carOf('Q')).toEqual(car('Q'));
+  });
+});

@@ -1,0 +1,233 @@
+/**
+ * Who is in the cluster, as this node sees it. A member is alive while its link is open and its
+ * heartbeat is current; suspect when it has been silent for `suspectTimeoutMs` (its gates stay
+ * put: a short pause should not move them); dead when silent for `failureTimeoutMs` or when its link
+ * closes; left when it said goodbye (LEAVE, or a link closed with reason 'leave').
+ *
+ * The live view (self + alive + suspect) is what gate placement is computed from. Heartbeats are
+ * PING/PONG messages on the peer link: any message from a peer counts as a sign of life, so a busy
+ * link needs no extra pings to stay alive.
+ */
+import { EventEmitter } from 'node:events';
+import type { Clock, TimerHandle } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { MemberStatus, MemberView } from '../types.js';
+import type { AdmitContext, AdmitResult, PeerIdentity, PeerLink } from '../transport/types.js';
+import { MessageType } from '../transport/envelope.js';
+
+export interface MembershipOptions {
+  self: PeerIdentity;
+  clock: Clock;
+  logger: Logger;
+  heartbeatIntervalMs: number;
+  suspectTimeoutMs: number;
+  failureTimeoutMs: number;
+}
+
+interface Member {
+  name: string;
+  url: string;
+  incarnation: string;
+  status: MemberStatus;
+  since: number;
+  lastHeard: number;
+  link: PeerLink | undefined;
+}
+
+export interface MemberEvent {
+  name: string;
+  url: string;
+  status: MemberStatus;
+  incarnation: string;
+  reason?: string;
+}
+
+export interface MembershipEvents {
+  'member:up': [MemberEvent];
+  'member:suspect': [MemberEvent];
+  'member:down': [MemberEvent];
+  'member:left': [MemberEvent];
+  /** The live view changed (names, self included, sorted). */
+  'view:changed': [string[]];
+}
+
+const EMPTY = new Uint8Array(0);
+
+export class Membership extends EventEmitter<MembershipEvents> {
+  private readonly options: MembershipOptions;
+  private readonly log: Logger;
+  private readonly members = new Map<string, Member>();
+  private timer: TimerHandle | undefined;
+  private lastView = '';
+
+  constructor(options: MembershipOptions) {
+    super();
+    this.options = options;
+    this.log = options.logger.child({ component: 'membership' });
+    this.lastView = this.liveNames().join(',');
+  }
+
+  start(): void {
+    if (this.timer !== undefined) return;
+    this.timer = this.options.clock.setInterval(() => this.tick(), this.options.heartbeatIntervalMs);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) this.options.clock.clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Self plus every member alive or suspect, sorted by name. */
+  liveNames(): string[] {
+    const names = [this.options.self.name];
+    for (const m of this.members.values()) if (m.status === 'alive' || m.status === 'suspect') names.push(m.name);
+    return names.sort();
+  }
+
+  /** The link to a live member, if any. */
+  linkOf(name: string): PeerLink | undefined {
+    const m = this.members.get(name);
+    return m !== undefined && (m.status === 'alive' || m.status === 'suspect') && m.link?.open === true ? m.link : undefined;
+  }
+
+  isLive(name: string): boolean {
+    return name === this.options.self.name || this.linkOf(name) !== undefined;
+  }
+
+  /** Self first, then the others by name. */
+  view(): MemberView[] {
+    const self = this.options.self;
+    const others = [...this.members.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map((m): MemberView => ({ name: m.name, url: m.url, status: m.status, incarnation: m.incarnation, since: m.since }));
+    return [{ name: self.name, url: self.url, status: 'alive', incarnation: self.incarnation }, ...others];
+  }
+
+  /**
+   * Admission of a new link (called by the transport after authentication). A name is refused when it
+   * is our own, or when a live member already holds it under another incarnation: a second process with
+   * a taken name is a misconfiguration, and a restarted node gets in once its old incarnation is
+   * declared dead (at once after a crash, whose socket the kernel closes; after failureTimeoutMs when
+   * its host vanished).
+   */
+  admit(remote: PeerIdentity, context: AdmitContext): AdmitResult {
+    if (remote.name === this.options.self.name) {
+      return { ok: false, reason: 'duplicate-name', message: `${remote.name} is this node's own name` };
+    }
+    const known = this.members.get(remote.name);
+    const liveOther = context.existing.length > 0 || (known !== undefined && known.incarnation !== remote.incarnation && known.link?.open === true && (known.status === 'alive' || known.status === 'suspect'));
+    if (liveOther) {
+      return { ok: false, reason: 'duplicate-name', message: `a live node named ${remote.name} is already in the cluster` };
+    }
+    return { ok: true };
+  }
+
+  /** A link authenticated: the member is alive (a new incarnation replaces an old one). */
+  linkUp(link: PeerLink): void {
+    const now = this.options.clock.monotonic();
+    const { name, url, incarnation } = link.remote;
+    const known = this.members.get(name);
+    const wasLive = known !== undefined && (known.status === 'alive' || known.status === 'suspect') && known.incarnation === incarnation;
+    this.members.set(name, { name, url, incarnation, status: 'alive', since: this.options.clock.now(), lastHeard: now, link });
+    if (!wasLive) {
+      this.log.info({ peer: name, url, incarnation }, 'member up');
+      this.emit('member:up', { name, url, incarnation, status: 'alive' });
+    }
+    this.viewMaybeChanged();
+  }
+
+  /** A link closed. The member is dead, or left if it said so. */
+  linkDown(link: PeerLink, reason: string): void {
+    const m = this.members.get(link.remote.name);
+    if (m === undefined || m.link !== link) return;
+    m.link = undefined;
+    if (m.status === 'left' || m.status === 'dead') return;
+    if (reason === 'leave') this.markLeft(m);
+    else this.markDead(m, reason);
+  }
+
+  /** Any message from a peer is a sign of life. */
+  heard(link: PeerLink): void {
+    const m = this.members.get(link.remote.name);
+    if (m === undefined || m.link !== link) return;
+    m.lastHeard = this.options.clock.monotonic();
+    if (m.status === 'suspect') {
+      m.status = 'alive';
+      m.since = this.options.clock.now();
+      this.log.info({ peer: m.name }, 'member alive again');
+      this.emit('member:up', this.eventOf(m));
+    }
+  }
+
+  /** Handles the membership messages (PING, PONG, LEAVE); returns false for other types. */
+  handle(link: PeerLink, type: number): boolean {
+    if (type === MessageType.PING) {
+      link.send(MessageType.PONG, EMPTY);
+      return true;
+    }
+    if (type === MessageType.PONG) return true;
+    if (type === MessageType.LEAVE) {
+      const m = this.members.get(link.remote.name);
+      if (m !== undefined && m.link === link) this.markLeft(m);
+      return true;
+    }
+    return false;
+  }
+
+  /** Tells every peer we are leaving, so they drop us with no wait. */
+  announceLeave(): void {
+    for (const m of this.members.values()) if (m.link?.open === true) m.link.send(MessageType.LEAVE, EMPTY);
+  }
+
+  /** One heartbeat round: ping every linked member, then judge silences. */
+  tick(): void {
+    const now = this.options.clock.monotonic();
+    for (const m of this.members.values()) {
+      if (m.link === undefined || !m.link.open) continue;
+      if (m.status !== 'alive' && m.status !== 'suspect') continue;
+      const silent = now - m.lastHeard;
+      if (silent >= this.options.failureTimeoutMs) {
+        const link = m.link;
+        this.markDead(m, 'heartbeat timeout');
+        link.close('heartbeat-timeout');
+        continue;
+      }
+      if (silent >= this.options.suspectTimeoutMs && m.status === 'alive') {
+        m.status = 'suspect';
+        m.since = this.options.clock.now();
+        this.log.warn({ peer: m.name, silentMs: Math.round(silent) }, 'member suspect');
+        this.emit('member:suspect', this.eventOf(m));
+      }
+      m.link.send(MessageType.PING, EMPTY);
+    }
+  }
+
+  private markDead(m: Member, reason: string): void {
+    m.status = 'dead';
+    m.since = this.options.clock.now();
+    this.log.warn({ peer: m.name, reason }, 'member down');
+    this.emit('member:down', { ...this.eventOf(m), reason });
+    this.viewMaybeChanged();
+  }
+
+  private markLeft(m: Member): void {
+    m.status = 'left';
+    m.since = this.options.clock.now();
+    this.log.info({ peer: m.name }, 'member left');
+    this.emit('member:left', this.eventOf(m));
+    this.viewMaybeChanged();
+  }
+
+  private eventOf(m: Member): MemberEvent {
+    return { name: m.name, url: m.url, status: m.status, incarnation: m.incarnation };
+  }
+
+  private viewMaybeChanged(): void {
+    const names = this.liveNames();
+    const key = names.join(',');
+    if (key === this.lastView) return;
+    this.lastView = key;
+    this.emit('view:changed', names);
+  }
+}

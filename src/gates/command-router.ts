@@ -1,0 +1,186 @@
+/**
+ * Sends each command to the worker of its gate, wherever it runs. A command reaching any node is
+ * executed locally when this node runs the gate, otherwise forwarded over the peer link to the owner
+ * and its answer relayed. While a gate is moving (no live owner, the owner just died, or it answers
+ * "not here"), the command is retried with capped, jittered backoff until `commandDeadlineMs`, then
+ * refused with ERR_GATE_UNAVAILABLE.
+ *
+ * No command is applied twice: every attempt carries the client's request id (see gate-service.ts).
+ * An exit whose forwarded attempt was lost with its owner and whose retry finds the car gone is
+ * answered as done when this node had seen the car inside when the command arrived: the car left, by
+ * this command or by a concurrent one (two concurrent exits of one car both succeed, data-model.md).
+ */
+import type { Clock } from '../clock.js';
+import { backoffDelay } from '../discovery/backoff.js';
+import { ErrorCodes, GateUnavailableError, isParkingError, NodeStoppingError, ParkingError } from '../errors.js';
+import type { LotDocument } from '../crdt/lot-document.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { randomId, type Random } from '../random.js';
+import { MessageType } from '../transport/envelope.js';
+import type { PeerLink } from '../transport/types.js';
+import type { Car, ExitResult } from '../types.js';
+import { decodeCommand, decodeResult, encodeCommand, encodeResult, type ResultMessage } from './command-messages.js';
+import { NotOwnerError, type CommandResult, type GateCommand, type GateService } from './gate-service.js';
+import type { GateTable } from './gate-table.js';
+
+export interface CommandRouterOptions {
+  self: string;
+  table: GateTable;
+  service: GateService;
+  lot: LotDocument;
+  /** The open link to a live member, if any. */
+  linkOf: (name: string) => PeerLink | undefined;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  metrics: Metrics;
+  commandDeadlineMs: number;
+}
+
+type Outcome =
+  | { done: true; value: CommandResult }
+  | { done: false; reason: string; unknown: boolean }
+  | { done: 'refused'; error: ParkingError };
+
+interface Pending {
+  link: PeerLink;
+  resolve: (outcome: Outcome) => void;
+}
+
+export class CommandRouter {
+  private readonly options: CommandRouterOptions;
+  private readonly log: Logger;
+  private readonly pending = new Map<string, Pending>();
+  private stopping = false;
+
+  constructor(options: CommandRouterOptions) {
+    this.options = options;
+    this.log = options.logger.child({ component: 'router' });
+  }
+
+  /** From now on, commands forwarded to this node are answered "retry elsewhere". */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  /** Executes a validated command wherever its gate runs. */
+  async execute(command: GateCommand): Promise<CommandResult> {
+    if (this.stopping) throw new NodeStoppingError();
+    const { clock, table, self, service } = this.options;
+    const deadline = clock.monotonic() + this.options.commandDeadlineMs;
+    const seenInside = command.op === 'exit' ? this.options.lot.carOf(command.plate) : undefined;
+    let unknownOutcome = false;
+    let reason = 'no live node runs it';
+    for (let attempt = 0; ; attempt++) {
+      const owner = table.owner(command.gate);
+      let outcome: Outcome;
+      if (owner === self) {
+        outcome = await this.local(command);
+      } else if (owner !== null && this.options.linkOf(owner) !== undefined) {
+        outcome = await this.forward(this.options.linkOf(owner)!, command, deadline);
+      } else {
+        outcome = { done: false, reason: owner === null ? 'no live node runs it' : `its node ${owner} is unreachable`, unknown: false };
+      }
+      if (outcome.done === true) return outcome.value;
+      if (outcome.done === 'refused') throw outcome.error;
+      reason = outcome.reason;
+      unknownOutcome ||= outcome.unknown;
+      const left = deadline - clock.monotonic();
+      if (left <= 0) throw new GateUnavailableError(command.gate, reason);
+      await this.sleep(Math.min(left, backoffDelay(attempt, { baseMs: 20, maxMs: 250, random: this.options.random, jitter: 'equal' })));
+      if (unknownOutcome && seenInside !== undefined) {
+        const result = await this.retryExitAfterLoss(command, seenInside);
+        if (result !== undefined) return result;
+      }
+    }
+  }
+
+  /** Handles COMMAND and RESULT messages; false for other types. Throws ProtocolError on bad bytes. */
+  handle(link: PeerLink, type: number, payload: Uint8Array): boolean {
+    if (type === MessageType.RESULT) {
+      const result = decodeResult(payload);
+      const pending = this.pending.get(result.id);
+      if (pending !== undefined && pending.link === link) {
+        this.pending.delete(result.id);
+        pending.resolve(this.outcomeOf(result));
+      }
+      return true;
+    }
+    if (type !== MessageType.COMMAND) return false;
+    const command = decodeCommand(payload);
+    const reply = (message: ResultMessage) => link.send(MessageType.RESULT, encodeResult(message));
+    if (this.stopping || !this.options.service.owns(command.gate)) {
+      reply({ id: command.id, ok: false, retry: 'not running here' });
+      return true;
+    }
+    this.options.service.execute(command).then(
+      (value) => reply({ id: command.id, ok: true, value }),
+      (err: unknown) => {
+        if (err instanceof NotOwnerError || (isParkingError(err) && err.code === ErrorCodes.GATE_UNAVAILABLE)) reply({ id: command.id, ok: false, retry: 'moved' });
+        else if (isParkingError(err)) reply({ id: command.id, ok: false, error: err.toWire() });
+        else {
+          this.log.error({ err }, 'command failed');
+          reply({ id: command.id, ok: false, error: { code: ErrorCodes.INTERNAL, message: 'internal error' } });
+        }
+      },
+    );
+    return true;
+  }
+
+  /** A link closed: its forwarded commands have an unknown outcome and are retried. */
+  linkDown(link: PeerLink): void {
+    for (const [id, pending] of this.pending) {
+      if (pending.link !== link) continue;
+      this.pending.delete(id);
+      pending.resolve({ done: false, reason: `its node ${link.remote.name} went away`, unknown: true });
+    }
+  }
+
+  private async local(command: GateCommand): Promise<Outcome> {
+    try {
+      return { done: true, value: await this.options.service.execute(command) };
+    } catch (err) {
+      if (err instanceof NotOwnerError || (isParkingError(err) && err.code === ErrorCodes.GATE_UNAVAILABLE)) return { done: false, reason: 'it is moving', unknown: false };
+      throw err;
+    }
+  }
+
+  private forward(link: PeerLink, command: GateCommand, deadline: number): Promise<Outcome> {
+    const id = randomId(8);
+    this.options.metrics.forwarded.inc();
+    return new Promise<Outcome>((resolve) => {
+      const timer = this.options.clock.setTimeout(() => {
+        if (this.pending.delete(id)) resolve({ done: false, reason: `its node ${link.remote.name} did not answer`, unknown: true });
+      }, Math.max(1, deadline - this.options.clock.monotonic()));
+      this.pending.set(id, {
+        link,
+        resolve: (outcome) => {
+          this.options.clock.clearTimeout(timer);
+          resolve(outcome);
+        },
+      });
+      if (!link.send(MessageType.COMMAND, encodeCommand({ ...command, id }))) {
+        this.pending.get(id)?.resolve({ done: false, reason: `its node ${link.remote.name} is unreachable`, unknown: false });
+        this.pending.delete(id);
+      }
+    });
+  }
+
+  private outcomeOf(result: ResultMessage): Outcome {
+    if (result.ok) return { done: true, value: result.value };
+    if ('retry' in result) return { done: false, reason: result.retry, unknown: false };
+    return { done: 'refused', error: ParkingError.fromWire(result.error) };
+  }
+
+  /** See the module comment: an exit lost with its owner, whose car is gone by now, is done. */
+  private async retryExitAfterLoss(command: GateCommand, seen: Car): Promise<ExitResult | undefined> {
+    if (this.options.lot.visitsOf(command.plate).length > 0) return undefined;
+    const now = this.options.clock.now();
+    return { car: seen, gate: command.gate, exitedAt: now, stayMs: Math.max(0, now - seen.enteredAt) };
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.options.clock.setTimeout(resolve, ms));
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Runs the commands of the gates this node owns: each through its gate's worker, decided by the
+ * lot's rules against this replica, written into the document, and answered once the write is
+ * replicated. Retries are idempotent: a command carries a request id; an entry remembers it in its
+ * visit (so even a new owner recognises a retried entry after the old one died) and every result is
+ * kept in a bounded cache for a retry that reaches the same owner.
+ */
+import type { Clock } from '../clock.js';
+import type { LotDocument } from '../crdt/lot-document.js';
+import { GateUnavailableError, isParkingError, ParkingError, type WireError } from '../errors.js';
+import { decideEntry, decideExit, type LotSnapshot } from '../lot/index.js';
+import type { Metrics } from '../metrics.js';
+import type { Car, ExitResult } from '../types.js';
+import { GateWorker } from './gate-worker.js';
+
+/** A command after validation and normalization, routed to its gate. */
+export interface GateCommand {
+  op: 'entry' | 'exit';
+  plate: string;
+  gate: number;
+  requestId: string;
+}
+
+export type CommandResult = Car | ExitResult;
+
+/** Thrown when this node does not (or no longer) run the command's gate: the router retries. */
+export class NotOwnerError extends GateUnavailableError {
+  constructor(gate: number) {
+    super(gate, 'not running on this node');
+    this.name = 'NotOwnerError';
+  }
+}
+
+export interface GateServiceOptions {
+  lot: LotDocument;
+  clock: Clock;
+  metrics: Metrics;
+  node: string;
+  gates: number;
+  spaces: number;
+  /** Resolves once the local changes made so far are on every linked peer (or a timeout passed). */
+  whenReplicated: () => Promise<void>;
+  /** Results remembered for idempotent retries. */
+  resultCacheSize?: number;
+}
+
+type Cached = { ok: true; value: CommandResult } | { ok: false; error: WireError };
+
+export class GateService {
+  private readonly options: GateServiceOptions;
+  private readonly workers = new Map<number, GateWorker>();
+  private readonly results = new Map<string, Cached>();
+
+  constructor(options: GateServiceOptions) {
+    this.options = options;
+  }
+
+  /** The gates whose worker runs here. */
+  owned(): number[] {
+    return [...this.workers.keys()].sort((a, b) => a - b);
+  }
+
+  owns(gate: number): boolean {
+    return this.workers.get(gate)?.running === true;
+  }
+
+  /** Starts a worker for a gate that moved here. */
+  acquire(gate: number): void {
+    if (!this.workers.has(gate)) this.workers.set(gate, new GateWorker(gate));
+    this.options.metrics.gatesOwned.set(this.workers.size);
+  }
+
+  /** Stops the worker of a gate that moved away; its running command finishes, queued ones are retried elsewhere. */
+  async release(gate: number): Promise<void> {
+    const worker = this.workers.get(gate);
+    if (worker === undefined) return;
+    this.workers.delete(gate);
+    this.options.metrics.gatesOwned.set(this.workers.size);
+    await worker.stop();
+  }
+
+  async releaseAll(): Promise<void> {
+    await Promise.all([...this.workers.keys()].map((gate) => this.release(gate)));
+  }
+
+  /** Runs a command on its gate's worker. Throws NotOwnerError when the gate does not run here. */
+  execute(command: GateCommand): Promise<CommandResult> {
+    const worker = this.workers.get(command.gate);
+    if (worker === undefined) return Promise.reject(new NotOwnerError(command.gate));
+    return worker.run(() => this.apply(command));
+  }
+
+  private snapshot(): LotSnapshot {
+    const lot = this.options.lot;
+    return { spaces: this.options.spaces, gates: this.options.gates, occupied: lot.occupied, carOf: (plate) => lot.carOf(plate) };
+  }
+
+  private async apply(command: GateCommand): Promise<CommandResult> {
+    const cached = this.results.get(command.requestId);
+    if (cached !== undefined) {
+      if (cached.ok) return cached.value;
+      throw ParkingError.fromWire(cached.error);
+    }
+    const { lot, clock, metrics } = this.options;
+    try {
+      let value: CommandResult;
+      if (command.op === 'entry') {
+        const retried = lot.visitsOf(command.plate).find(([, visit]) => visit.req === command.requestId);
+        if (retried !== undefined) {
+          const [, v] = retried;
+          value = { plate: v.plate, gate: v.gate, enteredAt: v.enteredAt, node: v.node };
+        } else {
+          const car = decideEntry(this.snapshot(), { plate: command.plate, gate: command.gate, now: clock.now(), node: this.options.node });
+          lot.enter(car, command.requestId);
+          metrics.entries.inc();
+          await this.options.whenReplicated();
+          value = car;
+        }
+      } else {
+        const now = clock.now();
+        const decision = decideExit(this.snapshot(), { plate: command.plate, gate: command.gate, now });
+        lot.leave(decision.plate);
+        metrics.exits.inc();
+        await this.options.whenReplicated();
+        value = { car: decision.car, gate: decision.gate, exitedAt: now, stayMs: decision.stayMs };
+      }
+      metrics.occupancy.set(lot.occupied);
+      this.remember(command.requestId, { ok: true, value });
+      return value;
+    } catch (err) {
+      if (isParkingError(err)) {
+        metrics.rejections.inc({ code: err.code });
+        this.remember(command.requestId, { ok: false, error: err.toWire() });
+      }
+      throw err;
+    }
+  }
+
+  private remember(requestId: string, result: Cached): void {
+    this.results.set(requestId, result);
+    const limit = this.options.resultCacheSize ?? 10_000;
+    if (this.results.size > limit) this.results.delete(this.results.keys().next().value as string);
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Keeps a link to every address discovery found: dials it, and redials with capped exponential
+ * backoff and jitter when the dial fails or the link closes, until discovery loses the address.
+ * Gives up on an address for good when it turns out to be this node ('self'). Does not dial a peer
+ * already linked (it may have dialed us first); it looks again when that link goes down.
+ */
+import type { Clock, TimerHandle } from '../clock.js';
+import { backoffDelay } from '../discovery/backoff.js';
+import { HandshakeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Random } from '../random.js';
+import type { Transport } from '../transport/types.js';
+
+export interface DialerOptions {
+  transport: Transport;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  /** True when a link to this node name is open (either direction). */
+  isLinked: (name: string) => boolean;
+  baseMs?: number;
+  maxMs?: number;
+}
+
+interface Target {
+  address: string;
+  attempt: number;
+  timer: TimerHandle | undefined;
+  dialing: boolean;
+  /** The node behind this address, once a handshake told us. */
+  name: string | undefined;
+}
+
+export class Dialer {
+  private readonly options: DialerOptions;
+  private readonly log: Logger;
+  private readonly targets = new Map<string, Target>();
+  private readonly ignored = new Set<string>();
+  private stopped = false;
+
+  constructor(options: DialerOptions) {
+    this.options = options;
+    this.log = options.logger.child({ component: 'dialer' });
+  }
+
+  /** Addresses being kept linked. */
+  addresses(): string[] {
+    return [...this.targets.keys()];
+  }
+
+  add(address: string): void {
+    if (this.stopped || this.targets.has(address) || this.ignored.has(address)) return;
+    const target: Target = { address, attempt: 0, timer: undefined, dialing: false, name: undefined };
+    this.targets.set(address, target);
+    this.dial(target);
+  }
+
+  remove(address: string): void {
+    const target = this.targets.get(address);
+    if (target === undefined) return;
+    if (target.timer !== undefined) this.options.clock.clearTimeout(target.timer);
+    this.targets.delete(address);
+  }
+
+  /** A link to `name` closed: redial the addresses behind it (after a backoff). */
+  linkDown(name: string): void {
+    for (const target of this.targets.values()) if (target.name === name) this.schedule(target);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const target of this.targets.values()) if (target.timer !== undefined) this.options.clock.clearTimeout(target.timer);
+    this.targets.clear();
+  }
+
+  private schedule(target: Target): void {
+    if (this.stopped || target.timer !== undefined || target.dialing || this.targets.get(target.address) !== target) return;
+    const delay = backoffDelay(target.attempt, { baseMs: this.options.baseMs ?? 100, maxMs: this.options.maxMs ?? 5000, random: this.options.random, jitter: 'equal' });
+    target.attempt++;
+    target.timer = this.options.clock.setTimeout(() => {
+      target.timer = undefined;
+      this.dial(target);
+    }, delay);
+    target.timer.unref?.();
+  }
+
+  private dial(target: Target): void {
+    if (this.stopped || target.dialing || this.targets.get(target.address) !== target) return;
+    if (target.name !== undefined && this.options.isLinked(target.name)) return; // linkDown() brings us back
+    target.dialing = true;
+    this.options.transport.dial(target.address).then(
+      (link) => {
+        target.dialing = false;
+        target.name = link.remote.name;
+        target.attempt = 0;
+        this.log.debug({ address: target.address, peer: link.remote.name }, 'dialed');
+      },
+      (err: unknown) => {
+        target.dialing = false;
+        if (err instanceof HandshakeError && err.reason === 'self') {
+          this.log.debug({ address: target.address }, 'address is this node');
+          this.ignored.add(target.address);
+          this.remove(target.address);
+          return;
+        }
+        const remote = err instanceof HandshakeError ? (err.details?.remote as { name?: string } | undefined) : undefined;
+        if (remote?.name !== undefined) target.name = remote.name;
+        const level = target.attempt < 3 ? 'debug' : 'info';
+        this.log[level]({ address: target.address, attempt: target.attempt, code: (err as { code?: string }).code, reason: err instanceof HandshakeError ? err.reason : undefined }, 'dial failed');
+        this.schedule(target);
+      },
+    );
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * In-process nodes on real sockets (loopback, port 0) for cluster tests that need real WebSockets
+ * but not separate processes.
+ */
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { Node } from '../../src/node.js';
+import { silentLogger } from '../../src/log.js';
+import { pino } from 'pino';
+
+export function testConfig(overrides: Partial<Record<keyof Config, unknown>> = {}): Config {
+  return loadConfig({
+    env: {},
+    flags: {
+      port: 0,
+      discovery: 'none',
+      heartbeatIntervalMs: 50,
+      suspectTimeoutMs: 150,
+      failureTimeoutMs: 300,
+      antiEntropyIntervalMs: 200,
+      commandDeadlineMs: 3000,
+      logLevel: 'silent',
+      ...overrides,
+    },
+  });
+}
+
+export async function startNode(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<Node> {
+  const logger = process.env.PARKING_TEST_LOG !== undefined ? pino({ level: process.env.PARKING_TEST_LOG }) : silentLogger();
+  const node = new Node(testConfig(overrides), { logger });
+  await node.start();
+  return node;
+}
+
+/** Starts `n` nodes that know each other by static discovery (the first ones are started first). */
+export async function startCluster(n: number, overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<Node[]> {
+  const first = await startNode({ name: 'n1', ...overrides });
+  const nodes = [first];
+  for (let i = 2; i <= n; i++) {
+    const peers = nodes.map((node) => new URL(node.url).host).join(',');
+    nodes.push(await startNode({ name: `n${i}`, discovery: 'static', peers, ...overrides }));
+  }
+  return nodes;
+}

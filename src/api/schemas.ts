@@ -1,0 +1,66 @@
+/**
+ * The shapes of request bodies and headers, checked before the api is called so that a bad request
+ * never reaches the node. Only the raw shape is checked here: plate normalization and the
+ * ERR_INVALID_PLATE / ERR_UNKNOWN_GATE rules belong to the lot, which has the config.
+ */
+import { z } from 'zod';
+import { BadRequestError } from '../errors.js';
+
+/** Longest plate accepted on the wire, before normalization. */
+export const MAX_PLATE_CHARS = 64;
+/** Longest Idempotency-Key accepted. */
+export const MAX_IDEMPOTENCY_KEY_CHARS = 128;
+
+const required = (field: string, expected: string) => (issue: { input: unknown }) =>
+  issue.input === undefined ? `${field} is required` : `${field} must be ${expected}`;
+
+/** Body of `POST /entries` and `POST /exits`. Unknown keys are refused so typos do not pass silently. */
+export const CommandBodySchema = z.strictObject(
+  {
+    plate: z
+      .string({ error: required('plate', 'a string') })
+      .min(1, { error: 'plate must not be empty' })
+      .max(MAX_PLATE_CHARS, { error: `plate must be at most ${MAX_PLATE_CHARS} characters` }),
+    gate: z.number({ error: required('gate', 'an integer') }).int({ error: 'gate must be an integer' }),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown field ${(issue.keys ?? []).map((k) => JSON.stringify(k)).join(', ')}: expected only plate and gate`
+        : 'request body must be a JSON object with plate and gate',
+  },
+);
+
+/** A validated command body. */
+export type CommandBody = z.infer<typeof CommandBodySchema>;
+
+/**
+ * Validates a parsed JSON body. Throws ERR_BAD_REQUEST whose message is the first problem and whose
+ * `details.field` names the field (absent when the body as a whole is wrong).
+ */
+export function parseCommandBody(body: unknown): CommandBody {
+  const result = CommandBodySchema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (issue === undefined) throw new BadRequestError('invalid request body');
+  const field = issue.code === 'unrecognized_keys' ? issue.keys[0] : issue.path[0];
+  const details = field === undefined ? undefined : { field: String(field) };
+  throw new BadRequestError(issue.message, details);
+}
+
+/** Printable ASCII only: the key is logged and echoed, and must survive every proxy unchanged. */
+const IDEMPOTENCY_KEY = new RegExp(`^[\\x20-\\x7e]{1,${MAX_IDEMPOTENCY_KEY_CHARS}}$`);
+
+/**
+ * Validates the optional `Idempotency-Key` header: undefined when absent, else 1..128 printable
+ * ASCII characters or ERR_BAD_REQUEST.
+ */
+export function parseIdempotencyKey(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (typeof header !== 'string' || !IDEMPOTENCY_KEY.test(header)) {
+    throw new BadRequestError(`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_CHARS} printable ASCII characters`, {
+      field: 'Idempotency-Key',
+    });
+  }
+  return header;
+}

@@ -1,0 +1,106 @@
+/**
+ * A Clock whose time moves only when a test says so. Timers fire in due order; between two timers the
+ * real event loop turns once, so promise chains and real I/O started by a timer settle before the
+ * next one runs.
+ */
+import type { Clock, TimerHandle } from '../../src/clock.js';
+
+interface Timer extends TimerHandle {
+  id: number;
+  due: number;
+  fn: () => void;
+  every: number | undefined;
+  cancelled: boolean;
+}
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class FakeClock implements Clock {
+  private time: number;
+  private readonly epoch: number;
+  private timers: Timer[] = [];
+  private nextId = 1;
+
+  constructor(epoch = Date.UTC(2026, 10, 23, 12, 0, 0)) {
+    this.epoch = epoch;
+    this.time = 0;
+  }
+
+  now(): number {
+    return this.epoch + this.time;
+  }
+
+  monotonic(): number {
+    return this.time;
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    return this.add(fn, ms, undefined);
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    (handle as Timer).cancelled = true;
+  }
+
+  setInterval(fn: () => void, ms: number): TimerHandle {
+    return this.add(fn, ms, Math.max(1, ms));
+  }
+
+  clearInterval(handle: TimerHandle): void {
+    (handle as Timer).cancelled = true;
+  }
+
+  defer(fn: () => void): void {
+    this.add(fn, 0, undefined);
+  }
+
+  /** Pending timers (for assertions that nothing is left running). */
+  get pending(): number {
+    return this.timers.filter((t) => !t.cancelled).length;
+  }
+
+  /** Moves time forward by `ms`, firing every timer that falls due, in order. */
+  async advance(ms: number): Promise<void> {
+    const target = this.time + ms;
+    await turn();
+    for (;;) {
+      this.timers = this.timers.filter((t) => !t.cancelled);
+      const next = this.timers.reduce<Timer | undefined>((a, t) => (a === undefined || t.due < a.due || (t.due === a.due && t.id < a.id) ? t : a), undefined);
+      if (next === undefined || next.due > target) break;
+      this.time = Math.max(this.time, next.due);
+      if (next.every !== undefined) next.due += next.every;
+      else next.cancelled = true;
+      next.fn();
+      await turn();
+    }
+    this.time = target;
+    await turn();
+  }
+
+  /** Advances in `stepMs` steps until `promise` settles (at most `limitMs`); returns its outcome. */
+  async run<T>(promise: Promise<T>, limitMs = 60_000, stepMs = 5): Promise<T> {
+    let settled = false;
+    const watched = promise.finally(() => {
+      settled = true;
+    });
+    watched.catch(() => undefined);
+    for (let spent = 0; !settled && spent < limitMs; spent += stepMs) await this.advance(stepMs);
+    if (!settled) throw new Error(`promise did not settle within ${limitMs} ms of fake time`);
+    return watched;
+  }
+
+  /** Advances until `check()` holds (at most `limitMs` of fake time). */
+  async until(check: () => boolean | Promise<boolean>, limitMs = 60_000, stepMs = 5): Promise<void> {
+    for (let spent = 0; spent <= limitMs; spent += stepMs) {
+      if (await check()) return;
+      await this.advance(stepMs);
+    }
+    throw new Error(`condition not reached within ${limitMs} ms of fake time`);
+  }
+
+  private add(fn: () => void, ms: number, every: number | undefined): Timer {
+    const timer: Timer = { id: this.nextId++, due: this.time + Math.max(0, ms), fn, every, cancelled: false, unref: () => undefined };
+    this.timers.push(timer);
+    return timer;
+  }
+}

@@ -1,0 +1,58 @@
+/** A {@link FrameConn} over one `ws` WebSocket (either end). */
+import { WebSocket, type RawData } from 'ws';
+import type { FrameConn } from './conn.js';
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
+export class WsConn implements FrameConn {
+  onFrame: FrameConn['onFrame'] = () => undefined;
+  onClose: FrameConn['onClose'] = () => undefined;
+  private isOpened: boolean;
+  /** The first local error (ECONNREFUSED, WS_ERR_...): ws always follows an error with 'close'. */
+  private cause: string | undefined;
+  private readonly closed: Promise<void>;
+
+  constructor(private readonly ws: WebSocket, readonly remoteAddress: string | undefined) {
+    ws.binaryType = 'nodebuffer';
+    this.isOpened = ws.readyState === WebSocket.OPEN;
+    this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
+    ws.on('open', () => {
+      this.isOpened = true;
+    });
+    ws.on('message', (data, isBinary) => this.onFrame(toBytes(data), isBinary));
+    ws.on('error', (err: Error & { code?: string }) => {
+      this.cause ??= err.code ?? err.message;
+    });
+    ws.on('close', (code, reason) => this.onClose(code, reason.toString('utf8'), this.cause));
+  }
+
+  get opened(): boolean {
+    return this.isOpened;
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  send(frame: Uint8Array, done?: () => void): void {
+    // ws throws when sending on a CONNECTING socket; CLOSING/CLOSED only report to the callback.
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(frame, { binary: true }, () => done?.());
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate();
+    else this.ws.close(code, reason.slice(0, 120));
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  whenClosed(): Promise<void> {
+    return this.closed;
+  }
+}

@@ -22,7 +22,7 @@ import { CommandRouter } from './gates/command-router.js';
 import { GateService, type GateCommand } from './gates/gate-service.js';
 import { GateTable, type GateMove } from './gates/gate-table.js';
 import { validateCommand } from './lot/index.js';
-import { silentLogger, type Logger } from './log.js';
+import { createLogger, silentLogger, type Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { randomId, systemRandom, type Random } from './random.js';
 import { WsTransport } from './transport/ws-transport.js';
@@ -43,6 +43,10 @@ export interface NodeComponents {
   createDiscovery?: (node: Node) => Discovery;
   /** Per-process id; default random. */
   incarnation?: string;
+  /** Collect process metrics (CPU, heap, event loop): on for a node that owns its process. */
+  processMetrics?: boolean;
+  /** Told the node's name once it is known (the logger of Node.create names every line with it). */
+  onName?: (name: string) => void;
 }
 
 export interface NodeEvents {
@@ -78,7 +82,12 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
 
   /** Creates a node from a validated config; nothing listens until start(). */
   static async create(config: Config, components: Partial<NodeComponents> = {}): Promise<Node> {
-    return new Node(config, components);
+    if (components.logger !== undefined) return new Node(config, components);
+    const pretty = config.logFormat === 'auto' ? undefined : config.logFormat === 'pretty';
+    // The name may depend on the port, bound in start(): every line reads it when written.
+    const named: { node?: string } = {};
+    const root = await createLogger({ level: config.logLevel, mixin: () => (named.node === undefined ? {} : { node: named.node }), ...(pretty === undefined ? {} : { pretty }) });
+    return new Node(config, { ...components, logger: root, processMetrics: true, onName: (name) => (named.node = name) });
   }
 
   constructor(config: Config, components: Partial<NodeComponents> = {}) {
@@ -88,7 +97,7 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
       logger: components.logger ?? silentLogger(),
       clock: components.clock ?? systemClock,
       random: components.random ?? systemRandom(),
-      metrics: components.metrics ?? createMetrics(),
+      metrics: components.metrics ?? createMetrics({ processMetrics: components.processMetrics === true }),
       ...components,
     };
     this.incarnation = components.incarnation ?? randomId(8);
@@ -115,7 +124,7 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
   async start(): Promise<void> {
     if (this.state !== 'new') return;
     this.state = 'starting';
-    const { clock, random, logger, metrics } = this.components;
+    const { clock, random, metrics, logger } = this.components;
     this.startedAt = clock.monotonic();
     const server = createApiServer({
       api: this,
@@ -133,7 +142,8 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     const name = this.config.name !== '' ? this.config.name : port === 4000 ? hostname() : `${hostname()}-${port}`;
     const hostInUrl = advertise.includes(':') ? `[${advertise}]` : advertise;
     this.identity = { cluster: this.config.cluster, name, incarnation: this.incarnation, url: `http://${hostInUrl}:${port}` };
-    this.log.info({ name, url: this.identity.url, incarnation: this.incarnation }, 'node starting');
+    this.components.onName?.(name);
+    this.log.info({ url: this.identity.url, incarnation: this.incarnation }, 'node starting');
 
     const membership = new Membership({ self: this.identity, clock, logger, heartbeatIntervalMs: this.config.heartbeatIntervalMs, suspectTimeoutMs: this.config.suspectTimeoutMs, failureTimeoutMs: this.config.failureTimeoutMs });
     const replicator = new Replicator({ lot: this.lot, clock, logger, antiEntropyIntervalMs: this.config.antiEntropyIntervalMs, replicationAckTimeoutMs: this.config.replicationAckTimeoutMs, pushCoalesceMs: this.config.pushCoalesceMs });
@@ -175,7 +185,7 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     await discovery.start();
     for (const peer of discovery.peers()) this.dialer.add(peer.address);
     this.state = 'running';
-    this.log.info({ name, url: this.identity.url, ms: Math.round(clock.monotonic() - this.startedAt) }, 'node ready');
+    this.log.info({ url: this.identity.url, ms: Math.round(clock.monotonic() - this.startedAt) }, 'node ready');
     this.emit('node:ready');
   }
 

@@ -15,7 +15,7 @@ import { Dialer } from './cluster/dialer.js';
 import { Membership, type MemberEvent } from './cluster/membership.js';
 import { Replicator } from './cluster/replicator.js';
 import type { Config } from './config/schema.js';
-import { LotDocument } from './crdt/lot-document.js';
+import { LotDocument, type ChangeInfo } from './crdt/lot-document.js';
 import { createDiscovery, type Discovery } from './discovery/index.js';
 import { isParkingError, NodeStoppingError, ProtocolError } from './errors.js';
 import { CommandRouter } from './gates/command-router.js';
@@ -55,6 +55,10 @@ export interface NodeEvents {
   'member:down': [MemberEvent];
   'member:left': [MemberEvent];
   'gate:moved': [GateMove];
+  /** A plate went from outside to inside on this replica (local or replicated change). */
+  'car:entered': [Car, ChangeInfo];
+  /** A plate's last visit ended on this replica. */
+  'car:left': [Car, ChangeInfo];
   'node:ready': [];
   'node:stopping': [];
 }
@@ -105,8 +109,14 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     this.metrics = this.components.metrics;
     this.metrics.spaces.set(config.spaces);
     this.lot = new LotDocument({ incarnation: this.incarnation });
-    this.lot.on('car:entered', () => this.metrics.occupancy.set(this.lot.occupied));
-    this.lot.on('car:left', () => this.metrics.occupancy.set(this.lot.occupied));
+    this.lot.on('car:entered', (car, info) => {
+      this.metrics.occupancy.set(this.lot.occupied);
+      this.emit('car:entered', car, info);
+    });
+    this.lot.on('car:left', (car, info) => {
+      this.metrics.occupancy.set(this.lot.occupied);
+      this.emit('car:left', car, info);
+    });
     this.table = new GateTable({ gates: config.gates, clock: this.components.clock });
   }
 

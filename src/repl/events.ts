@@ -1,0 +1,61 @@
+/**
+ * A local node's membership and gate events, printed in the console above the prompt so that they
+ * do not garble a half-typed line: clear the line, print, redraw prompt and line.
+ */
+import type { REPLServer } from 'node:repl';
+import { sanitize } from '../cli/format.js';
+
+/**
+ * The node's event source as the console uses it: the untyped overload of EventEmitter's on/off,
+ * which every emitter (typed or not, src/node.ts or a test fake) satisfies.
+ */
+export interface ReplEvents {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  off(event: string, listener: (...args: any[]) => void): unknown;
+}
+
+interface MemberPayload {
+  name: string;
+  status?: string;
+}
+interface GatePayload {
+  gate: number;
+  from: string | null;
+  to: string | null;
+}
+
+/** The line printed for each event, e.g. `member n2 down`, `gate 3 moved n2 -> n1`. */
+export const EVENT_LINES = {
+  'member:up': (p: MemberPayload) => `member ${sanitize(p.name)} up`,
+  'member:suspect': (p: MemberPayload) => `member ${sanitize(p.name)} suspect`,
+  'member:down': (p: MemberPayload) => `member ${sanitize(p.name)} down`,
+  'member:left': (p: MemberPayload) => `member ${sanitize(p.name)} left`,
+  'gate:moved': (p: GatePayload) => `gate ${p.gate} moved ${sanitize(p.from ?? '-')} -> ${sanitize(p.to ?? '-')}`,
+} as const;
+
+/**
+ * Prints each event on `output`. While a command runs (`busy()`), the line is only written: the
+ * command prints the prompt when it ends. Returns a function that stops watching.
+ */
+export function watchEvents(events: ReplEvents, server: REPLServer, output: NodeJS.WritableStream, terminal: boolean, busy: () => boolean): () => void {
+  const listeners = Object.entries(EVENT_LINES).map(([event, line]) => {
+    const listener = (payload: MemberPayload & GatePayload): void => {
+      const text = line(payload);
+      if (!terminal) {
+        output.write(`${text}\n`);
+        return;
+      }
+      // \r + "erase line" removes the prompt and the half-typed input; displayPrompt(true) redraws
+      // both with the cursor where it was.
+      output.write(`\r\x1b[K${text}\n`);
+      if (!busy()) server.displayPrompt(true);
+    };
+    events.on(event, listener);
+    return [event, listener] as const;
+  });
+  return () => {
+    for (const [event, listener] of listeners) events.off(event, listener);
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * The test's only window on the lab network: a query agent (client/agent.mjs) running inside a lab
+ * host, driven over its stdin/stdout. Every question the test asks a node goes through here.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Host, Lab } from './lab.js';
+import type { LabProcess } from './process.js';
+
+export const CLIENT_DIR = fileURLToPath(new URL('../client/', import.meta.url));
+
+/** One node's answer to a GET through the agent. */
+export interface AgentResult {
+  url: string;
+  status?: number;
+  body?: any;
+  error?: string;
+}
+
+/** A query agent in a lab host. */
+export class Agent {
+  readonly proc: LabProcess;
+  #next = 0;
+  #pending = new Map<number, (msg: any) => void>();
+  #buffer = '';
+
+  private constructor(proc: LabProcess) {
+    this.proc = proc;
+    proc.child.stdout!.on('data', (d: string) => {
+      this.#buffer += d;
+      let nl: number;
+      while ((nl = this.#buffer.indexOf('\n')) >= 0) {
+        const line = this.#buffer.slice(0, nl);
+        this.#buffer = this.#buffer.slice(nl + 1);
+        try {
+          const msg = JSON.parse(line) as { id?: number };
+          if (msg.id !== undefined) this.#pending.get(msg.id)?.(msg);
+        } catch {
+          // not a reply line
+        }
+      }
+    });
+  }
+
+  /** Starts an agent in `host` and waits for its ready line. */
+  static async start(lab: Lab, host: Host): Promise<Agent> {
+    const proc = lab.spawn(host, [process.execPath, `${CLIENT_DIR}agent.mjs`], { stdin: true });
+    await proc.waitForOutput(/"ready":true/, 10_000);
+    return new Agent(proc);
+  }
+
+  #call(msg: Record<string, unknown>, timeoutMs: number): Promise<any> {
+    const id = ++this.#next;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new Error(`agent in ${this.proc.host.name} did not answer ${String(msg.cmd)} in ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#pending.set(id, (reply) => {
+        clearTimeout(timer);
+        this.#pending.delete(id);
+        if (reply.error !== undefined) reject(new Error(String(reply.error)));
+        else resolve(reply);
+      });
+      this.proc.child.stdin!.write(`${JSON.stringify({ ...msg, id })}\n`);
+    });
+  }
+
+  /** GET `path` from every url, in parallel, each bounded by `timeoutMs`. */
+  async get(urls: string[], path: string, timeoutMs = 2000): Promise<AgentResult[]> {
+    const reply = await this.#call({ cmd: 'get', urls, path, timeoutMs }, timeoutMs + 5000);
+    return reply.results as AgentResult[];
+  }
+
+  /** Starts (or retargets) the background /status monitor, appending samples to `file`. */
+  async monitor(urls: string[], file: string, intervalMs = 250): Promise<void> {
+    await this.#call({ cmd: 'monitor', urls, file, intervalMs }, 5000);
+  }
+
+  async unmonitor(): Promise<void> {
+    await this.#call({ cmd: 'unmonitor' }, 5000);
+  }
+
+  async close(): Promise<void> {
+    this.proc.child.stdin!.end();
+    const timer = setTimeout(() => this.proc.signal('SIGKILL'), 3000);
+    await this.proc.exited;
+    clearTimeout(timer);
+  }
+}

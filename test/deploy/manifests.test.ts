@@ -1,0 +1,173 @@
+/**
+ * The Kubernetes manifests, checked offline: every kustomize target renders (with our renderer,
+ * and the same as `kubectl kustomize` where kubectl exists), validates against the Kubernetes
+ * schemas with no unknown field, and keeps the invariants a working cluster depends on.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { loadConfig } from '../../src/config/load.js';
+import { schemaErrors, unknownFieldErrors } from './support/k8s-types.js';
+import { containersOf, renderKustomization, type K8sObject } from './support/kustomize.js';
+import { containerEnv, NON_SETTING_VARS, SETTING_VARS } from './support/manifest-env.js';
+import { KUSTOMIZE_TARGETS, ROOT } from './support/paths.js';
+
+const byId = (a: K8sObject, b: K8sObject) => `${a.kind}/${a.metadata.name}`.localeCompare(`${b.kind}/${b.metadata.name}`);
+const rendered = Object.fromEntries(KUSTOMIZE_TARGETS.map((t) => [t, renderKustomization(join(ROOT, t))]));
+const POD = { name: 'parking-1', namespace: 'lots', podIP: '10.244.0.7' };
+const BASE_SECRET = { 'parking-cookie': { cookie: 'an-operator-made-cookie' } };
+
+function kubectl(): string | undefined {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+    return 'kubectl';
+  } catch {
+    return undefined;
+  }
+}
+
+function get(objects: K8sObject[], kind: string, name: string): K8sObject & { spec: any } {
+  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
+  if (o === undefined) throw new Error(`${kind}/${name} not rendered`);
+  return o as K8sObject & { spec: any };
+}
+
+describe.each(KUSTOMIZE_TARGETS)('kustomize target %s', (target) => {
+  const objects = rendered[target]!;
+  const sts = get(objects, 'StatefulSet', 'parking');
+  const pod = sts.spec.template.spec;
+  const container = pod.containers[0];
+  const env = containerEnv(objects, container, POD, BASE_SECRET);
+
+  it.skipIf(kubectl() === undefined)('renders exactly as kubectl kustomize does', () => {
+    const out = execFileSync('kubectl', ['kustomize', join(ROOT, target)], { encoding: 'utf8' });
+    const theirs = parseAllDocuments(out).map((d) => d.toJS() as K8sObject);
+    expect([...objects].sort(byId)).toEqual(theirs.sort(byId));
+  });
+
+  it('validates against the Kubernetes schemas', async () => {
+    expect(await schemaErrors(objects)).toEqual([]);
+  });
+
+  it('has no field the Kubernetes API does not know (checked by the typed models)', () => {
+    expect(unknownFieldErrors(objects)).toEqual([]);
+  });
+
+  it('discovers peers through a headless service that publishes not-ready pods', () => {
+    const headless = get(objects, 'Service', sts.spec.serviceName);
+    expect(headless.spec.clusterIP).toBe('None');
+    expect(headless.spec.publishNotReadyAddresses).toBe(true);
+    expect(pod).toBeDefined();
+    expect(sts.metadata.name).toBe('parking');
+    expect(env.PARKING_DNS_NAME).toBe(`${headless.metadata.name}.${POD.namespace}.svc.cluster.local`);
+  });
+
+  it('selects its pods from every service and the disruption budget', () => {
+    const labels = sts.spec.template.metadata.labels as Record<string, string>;
+    const selects = (selector: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+    for (const o of objects.filter((x) => x.kind === 'Service')) expect(selects((o as any).spec.selector), o.metadata.name).toBe(true);
+    expect(selects(sts.spec.selector.matchLabels)).toBe(true);
+    const pdb = get(objects, 'PodDisruptionBudget', 'parking');
+    expect(selects(pdb.spec.selector.matchLabels)).toBe(true);
+    expect(pdb.spec.maxUnavailable).toBe(1);
+    for (const o of objects.filter((x) => x.kind === 'Service')) {
+      for (const p of (o as any).spec.ports) expect(container.ports.map((c: any) => c.name)).toContain(p.targetPort);
+    }
+  });
+
+  it('runs three pods in parallel, each named by the downward API', () => {
+    expect(sts.spec.replicas).toBe(3);
+    expect(sts.spec.podManagementPolicy).toBe('Parallel');
+    expect(env.PARKING_NAME).toBe(POD.name);
+    expect(env.PARKING_ADVERTISE_HOST).toBe(POD.podIP);
+    // Service links would set PARKING_PORT=tcp://..., which the node reads as its port setting.
+    expect(pod.enableServiceLinks).toBe(false);
+  });
+
+  it('takes the cookie from a Secret and the lot from a ConfigMap', () => {
+    expect(container.env.find((v: any) => v.name === 'PARKING_COOKIE').valueFrom.secretKeyRef.name).toBe('parking-cookie');
+    const configMap = get(objects, 'ConfigMap', container.envFrom[0].configMapRef.name);
+    expect(Object.keys(configMap.data as object)).toEqual(expect.arrayContaining(['PARKING_GATES', 'PARKING_SPACES']));
+  });
+
+  it('sets only PARKING_* variables the node reads', () => {
+    const parking = Object.keys(env).filter((k) => k.startsWith('PARKING_'));
+    expect(parking.filter((k) => !SETTING_VARS.has(k) && !NON_SETTING_VARS.has(k))).toEqual([]);
+    expect(Object.keys(env).filter((k) => !k.startsWith('PARKING_'))).toEqual(['POD_NAMESPACE']);
+  });
+
+  it('gives a configuration the node accepts: dns discovery, port 4000, every node the same lot', () => {
+    // The image sets PARKING_ENV=production; args add --discovery dns.
+    expect(container.args).toEqual(['start', '--no-repl', '--discovery', 'dns']);
+    const config = loadConfig({ env: { ...env, PARKING_ENV: 'production' }, flags: { discovery: 'dns' } });
+    expect(config).toMatchObject({ discovery: 'dns', host: '0.0.0.0', port: 4000, gates: 4, spaces: 100, name: POD.name });
+    expect(container.ports[0].containerPort).toBe(config.port);
+  });
+
+  it('probes liveness on /healthz and readiness (joined and caught up) on /readyz', () => {
+    expect(container.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(container.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(container.startupProbe.httpGet.path).toBe('/healthz');
+  });
+
+  it('leaves gracefully: preStop, then SIGTERM with time for shutdownTimeoutMs', () => {
+    const preStop = container.lifecycle.preStop.exec.command as string[];
+    expect(preStop[0]).toBe('sleep');
+    const config = loadConfig({ env: { ...env, PARKING_ENV: 'production' } });
+    const neededSeconds = Number(preStop[1]) + config.shutdownTimeoutMs / 1000 + 1;
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(neededSeconds + 5);
+  });
+
+  it('requests and limits resources', () => {
+    expect(container.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+    expect(container.resources.limits.memory).toEqual(expect.any(String));
+  });
+
+  it('runs as non-root on a read-only root filesystem with no capabilities', () => {
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+  });
+
+  it('keeps the console history on a writable emptyDir', () => {
+    const mount = container.volumeMounts.find((m: any) => env.PARKING_HISTORY!.startsWith(`${m.mountPath}/`));
+    expect(mount).toBeDefined();
+    expect(pod.volumes.find((v: any) => v.name === mount.name).emptyDir).toBeDefined();
+  });
+
+  it('lists every container image with a tag', () => {
+    for (const c of objects.flatMap(containersOf)) expect(String(c.image)).toMatch(/^parking:[\w.-]+$/);
+  });
+});
+
+describe('the minikube overlay', () => {
+  const objects = rendered['k8s/overlays/minikube']!;
+  const container = get(objects, 'StatefulSet', 'parking').spec.template.spec.containers[0];
+
+  it('uses the image built into minikube, never pulled', () => {
+    expect(container.image).toBe('parking:local');
+    expect(container.imagePullPolicy).toBe('Never');
+  });
+
+  it('brings its own cookie Secret, so apply works on the first try', () => {
+    const env = containerEnv(objects, container, POD);
+    expect(env.PARKING_COOKIE!.length).toBeGreaterThanOrEqual(8);
+  });
+});
+
+describe('the offline checks themselves', () => {
+  it('catch a wrong type in the schema check', async () => {
+    const sts = structuredClone(get(rendered['k8s/base']!, 'StatefulSet', 'parking'));
+    sts.spec.replicas = 'three';
+    expect((await schemaErrors([sts])).join('\n')).toMatch(/StatefulSet\/parking: .*replicas/);
+  });
+
+  it('catch a misspelt field deep in a pod template', () => {
+    const sts = structuredClone(get(rendered['k8s/base']!, 'StatefulSet', 'parking'));
+    const c = sts.spec.template.spec.containers[0];
+    c.readinesProbe = c.readinessProbe;
+    delete c.readinessProbe;
+    expect(unknownFieldErrors([sts]).join('\n')).toMatch(/StatefulSet\/parking: .*readinesProbe/);
+  });
+});

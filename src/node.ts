@@ -345,7 +345,9 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
         ...(c.mdnsInterface !== '' ? { mdnsInterface: c.mdnsInterface } : {}),
         dnsName: c.dnsName,
         ...(c.dnsSrv !== '' ? { dnsSrv: c.dnsSrv } : {}),
-        dnsServers: c.dnsServers,
+        // An empty list means "the system resolvers" (config default): pass none, since the DNS
+        // strategy refuses an explicit empty list.
+        ...(c.dnsServers.length > 0 ? { dnsServers: c.dnsServers } : {}),
         dnsIntervalMs: c.dnsIntervalMs,
       },
       { self: { ...this.identity!, host: advertise, port }, clock: this.components.clock, logger: this.components.logger },

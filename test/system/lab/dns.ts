@@ -28,8 +28,17 @@ export class ClusterDns {
     mkdirSync(join(this.#dir, 'hosts'), { recursive: true });
   }
 
+  #restarts: Promise<void> = Promise.resolve();
+
   /** Starts (or restarts) dnsmasq with the current SRV records; waits until it listens. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    // Restarts are serialized: two at once would race for the listening socket.
+    const next = this.#restarts.then(() => this.#start());
+    this.#restarts = next.catch(() => undefined);
+    return next;
+  }
+
+  async #start(): Promise<void> {
     if (this.#proc !== undefined) await this.#proc.kill('SIGTERM');
     const srv = [...this.#pods].map(([name, p]) => `srv-host=${SRV_NAME},${name}.${SERVICE},${p.port},0,10`);
     const conf = join(this.#dir, 'dnsmasq.conf');

@@ -15,6 +15,7 @@ import { Dialer } from './cluster/dialer.js';
 import { Membership, type MemberEvent } from './cluster/membership.js';
 import { Replicator } from './cluster/replicator.js';
 import type { Config } from './config/schema.js';
+import { configWarnings } from './config/load.js';
 import { LotDocument, type ChangeInfo } from './crdt/lot-document.js';
 import { createDiscovery, type Discovery } from './discovery/index.js';
 import { isParkingError, NodeStoppingError, ProtocolError } from './errors.js';
@@ -82,6 +83,7 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
   private identity: PeerIdentity | undefined;
   private startedAt = 0;
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+  private joined = false;
   private stopping: Promise<void> | undefined;
 
   /** Creates a node from a validated config; nothing listens until start(). */
@@ -144,6 +146,7 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
       bodyLimitBytes: this.config.bodyLimitBytes,
       readiness: () => this.readiness(),
       liveness: () => (this.state === 'stopped' ? { ok: false, reason: 'stopped' } : { ok: true }),
+      events: this,
       upgrade: { path: '/peer', handle: (req, socket, head) => (this.transport instanceof WsTransport ? this.transport.handleUpgrade(req, socket, head) : socket.destroy()) },
     });
     this.server = server;
@@ -160,6 +163,8 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     const service = new GateService({ lot: this.lot, clock, metrics, node: name, gates: this.config.gates, spaces: this.config.spaces, whenReplicated: () => replicator.whenReplicated() });
     const router = new CommandRouter({ self: name, table: this.table, service, lot: this.lot, linkOf: (n) => membership.linkOf(n), clock, random, logger, metrics, commandDeadlineMs: this.config.commandDeadlineMs });
     Object.assign(this, { membership, replicator, service, router });
+    membership.setSelfReady(false);
+    for (const warning of configWarnings(this.config)) this.log.warn({ warning }, 'risky config');
 
     for (const event of ['member:up', 'member:suspect', 'member:down', 'member:left'] as const) {
       membership.on(event, (e: MemberEvent) => this.emit(event, e));
@@ -185,7 +190,9 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     transport.on('link:refused', (info) => this.log.warn({ direction: info.direction, address: info.remoteAddress, reason: info.reason, peer: info.remote?.name }, 'peer refused'));
     await transport.start();
 
-    this.dialer = new Dialer({ transport, clock, random, logger, isLinked: (n) => membership.linkOf(n) !== undefined });
+    replicator.on('peer:caught-up', (link) => membership.caughtUp(link));
+    replicator.on('peer:synced', () => this.checkJoined());
+    this.dialer = new Dialer({ transport, clock, random, logger, isLinked: (n) => membership.linkOf(n) !== undefined, onAttempt: () => this.checkJoined() });
     membership.start();
     replicator.start();
     const discovery = this.components.createDiscovery?.(this) ?? this.defaultDiscovery(port, advertise);
@@ -193,8 +200,11 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     discovery.on('peer:found', (peer) => this.dialer?.add(peer.address));
     discovery.on('peer:lost', (peer) => this.dialer?.remove(peer.address));
     await discovery.start();
-    for (const peer of discovery.peers()) this.dialer.add(peer.address);
+    // Until every peer known now was tried once and every link is caught up, this node runs no gate:
+    // a node (re)joining with an empty replica must not answer for a lot it has not seen yet.
+    for (const peer of discovery.peers()) this.dialer.add(peer.address, true);
     this.state = 'running';
+    this.checkJoined();
     this.log.info({ url: this.identity.url, ms: Math.round(clock.monotonic() - this.startedAt) }, 'node ready');
     this.emit('node:ready');
   }
@@ -283,6 +293,7 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
   /** Ready = running, and caught up with every linked peer (its first sync step 2 arrived). */
   readiness(): { ready: boolean; reason?: string } {
     if (this.state !== 'running') return { ready: false, reason: this.state };
+    if (!this.joined) return { ready: false, reason: 'joining the cluster' };
     if (this.replicator !== undefined && !this.replicator.allSynced()) return { ready: false, reason: 'catching up with peers' };
     return { ready: true };
   }
@@ -306,9 +317,19 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     link.on('message', (type: number, payload: Uint8Array) => this.dispatch(link, type, payload));
   }
 
+  /** Latches "joined" once start-up dialing is done and every link is caught up (see start()). */
+  private checkJoined(): void {
+    if (this.joined || this.state !== 'running' || this.dialer === undefined || this.replicator === undefined) return;
+    if (this.dialer.initialPending() > 0 || !this.replicator.allSynced()) return;
+    this.joined = true;
+    this.log.info({ peers: this.transport?.links().length ?? 0 }, 'joined');
+    this.membership?.setSelfReady(true);
+  }
+
   private onLinkDown(link: PeerLink, reason: string): void {
     this.membership?.linkDown(link, reason);
     this.replicator?.removeLink(link);
+    this.checkJoined();
     this.router?.linkDown(link);
     this.dialer?.linkDown(link.remote.name);
     this.metrics.peers.set(this.transport?.links().length ?? 0);

@@ -20,6 +20,8 @@ export interface DialerOptions {
   isLinked: (name: string) => boolean;
   baseMs?: number;
   maxMs?: number;
+  /** Called after each dial attempt (joined, refused or failed). */
+  onAttempt?: () => void;
 }
 
 interface Target {
@@ -36,6 +38,7 @@ export class Dialer {
   private readonly log: Logger;
   private readonly targets = new Map<string, Target>();
   private readonly ignored = new Set<string>();
+  private readonly initial = new Set<string>();
   private stopped = false;
 
   constructor(options: DialerOptions) {
@@ -43,13 +46,23 @@ export class Dialer {
     this.log = options.logger.child({ component: 'dialer' });
   }
 
+  /** Addresses known at start that have not been tried once yet. */
+  initialPending(): number {
+    return this.initial.size;
+  }
+
   /** Addresses being kept linked. */
   addresses(): string[] {
     return [...this.targets.keys()];
   }
 
-  add(address: string): void {
+  /**
+   * Keeps `address` linked. `initial` marks an address known at start: the node runs no gate until each
+   * of those was tried once (see {@link initialPending}).
+   */
+  add(address: string, initial = false): void {
     if (this.stopped || this.targets.has(address) || this.ignored.has(address)) return;
+    if (initial) this.initial.add(address);
     const target: Target = { address, attempt: 0, timer: undefined, dialing: false, name: undefined };
     this.targets.set(address, target);
     this.dial(target);
@@ -57,9 +70,15 @@ export class Dialer {
 
   remove(address: string): void {
     const target = this.targets.get(address);
+    this.initial.delete(address);
     if (target === undefined) return;
     if (target.timer !== undefined) this.options.clock.clearTimeout(target.timer);
     this.targets.delete(address);
+  }
+
+  private attempted(address: string): void {
+    this.initial.delete(address);
+    this.options.onAttempt?.();
   }
 
   /** A link to `name` closed: redial the addresses behind it (after a backoff). */
@@ -86,7 +105,10 @@ export class Dialer {
 
   private dial(target: Target): void {
     if (this.stopped || target.dialing || this.targets.get(target.address) !== target) return;
-    if (target.name !== undefined && this.options.isLinked(target.name)) return; // linkDown() brings us back
+    if (target.name !== undefined && this.options.isLinked(target.name)) {
+      this.attempted(target.address);
+      return; // linkDown() brings us back
+    }
     target.dialing = true;
     this.options.transport.dial(target.address).then(
       (link) => {
@@ -94,6 +116,7 @@ export class Dialer {
         target.name = link.remote.name;
         target.attempt = 0;
         this.log.debug({ address: target.address, peer: link.remote.name }, 'dialed');
+        this.attempted(target.address);
       },
       (err: unknown) => {
         target.dialing = false;
@@ -101,6 +124,7 @@ export class Dialer {
           this.log.debug({ address: target.address }, 'address is this node');
           this.ignored.add(target.address);
           this.remove(target.address);
+          this.attempted(target.address);
           return;
         }
         const remote = err instanceof HandshakeError ? (err.details?.remote as { name?: string } | undefined) : undefined;
@@ -108,6 +132,7 @@ export class Dialer {
         const level = target.attempt < 3 ? 'debug' : 'info';
         this.log[level]({ address: target.address, attempt: target.attempt, code: (err as { code?: string }).code, reason: err instanceof HandshakeError ? err.reason : undefined }, 'dial failed');
         this.schedule(target);
+        this.attempted(target.address);
       },
     );
   }

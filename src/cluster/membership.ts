@@ -32,6 +32,8 @@ interface Member {
   since: number;
   lastHeard: number;
   link: PeerLink | undefined;
+  /** It told us (SYNCED) that it holds our state: it may run gates. */
+  caughtUp: boolean;
 }
 
 export interface MemberEvent {
@@ -47,7 +49,7 @@ export interface MembershipEvents {
   'member:suspect': [MemberEvent];
   'member:down': [MemberEvent];
   'member:left': [MemberEvent];
-  /** The live view changed (names, self included, sorted). */
+  /** The placement view changed (see placementNames()). */
   'view:changed': [string[]];
 }
 
@@ -59,12 +61,40 @@ export class Membership extends EventEmitter<MembershipEvents> {
   private readonly members = new Map<string, Member>();
   private timer: TimerHandle | undefined;
   private lastView = '';
+  private selfReady = true;
 
   constructor(options: MembershipOptions) {
     super();
     this.options = options;
     this.log = options.logger.child({ component: 'membership' });
-    this.lastView = this.liveNames().join(',');
+    this.lastView = this.placementNames().join(',');
+  }
+
+  /**
+   * The nodes gates are placed on: live members that hold the lot. Self, once it has caught up with
+   * the peers it found at start (see Node); a peer, once it said SYNCED on its current link. So a node
+   * that just joined, or came back from a partition, takes gates only when its replica holds what the
+   * others had; until then its gates stay where they are.
+   */
+  placementNames(): string[] {
+    const names = this.selfReady ? [this.options.self.name] : [];
+    for (const m of this.members.values()) if ((m.status === 'alive' || m.status === 'suspect') && m.caughtUp) names.push(m.name);
+    return names.sort();
+  }
+
+  /** Whether this node may run gates yet (false while it joins). */
+  setSelfReady(ready: boolean): void {
+    if (this.selfReady === ready) return;
+    this.selfReady = ready;
+    this.viewMaybeChanged();
+  }
+
+  /** The peer on this link holds our state (it sent SYNCED). */
+  caughtUp(link: PeerLink): void {
+    const m = this.members.get(link.remote.name);
+    if (m === undefined || m.link !== link || m.caughtUp) return;
+    m.caughtUp = true;
+    this.viewMaybeChanged();
   }
 
   start(): void {
@@ -129,7 +159,9 @@ export class Membership extends EventEmitter<MembershipEvents> {
     const { name, url, incarnation } = link.remote;
     const known = this.members.get(name);
     const wasLive = known !== undefined && (known.status === 'alive' || known.status === 'suspect') && known.incarnation === incarnation;
-    this.members.set(name, { name, url, incarnation, status: 'alive', since: this.options.clock.now(), lastHeard: now, link });
+    // A link that replaced a live one of the same process (duplicate-link rule) keeps its standing.
+    const caughtUp = wasLive && known.caughtUp;
+    this.members.set(name, { name, url, incarnation, status: 'alive', since: wasLive ? known.since : this.options.clock.now(), lastHeard: now, link, caughtUp });
     if (!wasLive) {
       this.log.info({ peer: name, url, incarnation }, 'member up');
       this.emit('member:up', { name, url, incarnation, status: 'alive' });
@@ -143,6 +175,8 @@ export class Membership extends EventEmitter<MembershipEvents> {
     if (m === undefined || m.link !== link) return;
     m.link = undefined;
     if (m.status === 'left' || m.status === 'dead') return;
+    // The transport closed one of two links to the same process; the kept one comes up next.
+    if (reason === 'duplicate-link') return;
     if (reason === 'leave') this.markLeft(m);
     else this.markDead(m, reason);
   }
@@ -224,7 +258,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
   }
 
   private viewMaybeChanged(): void {
-    const names = this.liveNames();
+    const names = this.placementNames();
     const key = names.join(',');
     if (key === this.lastView) return;
     this.lastView = key;

@@ -56,6 +56,8 @@ interface PeerState {
 export interface ReplicatorEvents {
   /** The first step 2 from this peer arrived: we hold everything it had when the link came up. */
   'peer:synced': [string];
+  /** The peer told us (SYNCED) that it holds everything we had when the link came up. */
+  'peer:caught-up': [PeerLink];
   /** A local update was pushed (bytes per peer), for metrics and benchmarks. */
   'update:pushed': [number];
 }
@@ -128,15 +130,23 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
   /** Handles SYNC and SYNC_ACK; returns false for other types. Throws ProtocolError on bad bytes. */
   handle(link: PeerLink, type: number, payload: Uint8Array): boolean {
     const peer = this.peers.get(link);
-    if (peer === undefined) return type === MessageType.SYNC || type === MessageType.SYNC_ACK;
+    if (peer === undefined) return type === MessageType.SYNC || type === MessageType.SYNC_ACK || type === MessageType.SYNCED;
     if (type === MessageType.SYNC_ACK) {
       this.acknowledged(peer, readAck(payload));
+      return true;
+    }
+    if (type === MessageType.SYNCED) {
+      this.emit('peer:caught-up', link);
       return true;
     }
     if (type !== MessageType.SYNC) return false;
     const message = readSyncMessage(payload);
     if (message.kind === SyncKind.STEP1) {
-      link.send(MessageType.SYNC, writeStep2(this.doc, message.data));
+      const step2 = writeStep2(this.doc, message.data);
+      if (!link.send(MessageType.SYNC, step2)) {
+        // Over maxPeerMessageBytes, or the backlog is full: the peer cannot catch up this way.
+        this.log.warn({ peer: link.remote.name, bytes: step2.byteLength }, 'sync step 2 not sent');
+      }
       if ((message.flags & SYNC_BACK) !== 0) link.send(MessageType.SYNC, writeStep1(this.doc));
       return true;
     }
@@ -148,6 +158,8 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
     if (message.seq > 0) link.send(MessageType.SYNC_ACK, writeAck(message.seq));
     if (message.kind === SyncKind.STEP2 && !peer.synced) {
       peer.synced = true;
+      // Tell the peer we caught up: from now on it counts us in gate placement.
+      link.send(MessageType.SYNCED, new Uint8Array(0));
       this.emit('peer:synced', link.remote.name);
     }
     return true;

@@ -21,6 +21,7 @@ export const MessageType = {
   REFUSE: 0x04,
   SYNC: 0x10,
   SYNC_ACK: 0x11,
+  SYNCED: 0x12,
   PING: 0x20,
   PONG: 0x21,
   LEAVE: 0x22,

@@ -17,7 +17,8 @@ async function meshed(nodes: NodeProcess[]): Promise<void> {
       if (!nodes.every((n) => alive.includes(n.name))) return false;
       if (!(await node.client.ready()).ready) return false;
     }
-    return true;
+    const tables = await Promise.all(nodes.map(async (n) => JSON.stringify((await n.client.cluster()).gates.map((g) => g.node))));
+    return new Set(tables).size === 1;
   }, { timeoutMs: 20_000, message: 'every node sees every other alive' });
 }
 

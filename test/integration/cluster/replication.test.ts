@@ -13,9 +13,11 @@ const allAlive = (ns: Node[]) => eventually(async () => {
   for (const n of ns) {
     const view = await n.cluster();
     if (view.members.filter((m) => m.status === 'alive').length !== ns.length) return false;
+    if (!n.readiness().ready) return false;
   }
-  return true;
-}, { message: 'every node sees every other alive' });
+  const tables = await Promise.all(ns.map(async (n) => JSON.stringify((await n.cluster()).gates.map((g) => g.node))));
+  return new Set(tables).size === 1;
+}, { message: 'every node sees every other alive and one gate table' });
 
 describe('a cluster of in-process nodes on real WebSockets', () => {
   it('a lone node runs every gate and accepts entries and exits', async () => {

@@ -25,8 +25,11 @@ async function meshed(c: MemoryCluster, names: string[]): Promise<void> {
     for (const name of names) {
       const alive = (await c.node(name).cluster()).members.filter((m) => m.status === 'alive').map((m) => m.name);
       if (!names.every((n) => alive.includes(n))) return false;
+      if (!c.node(name).readiness().ready) return false;
     }
-    return true;
+    // Each node counts a peer in placement once the peer said it caught up: wait for one table.
+    const tables = await Promise.all(names.map(async (n) => JSON.stringify(await ownersSeenBy(c.node(n)))));
+    return new Set(tables).size === 1 && !tables[0]!.includes("null");
   });
 }
 
@@ -140,5 +143,24 @@ describe('membership and gates on the memory network', () => {
     await meshed(cluster, ['a', 'b']);
     await clock.until(async () => (await b2.read()).occupied === 5);
     expect((await cluster.node('a').cluster()).members.find((m) => m.name === 'b')?.incarnation).toBe(b2.incarnation);
+  });
+
+  it('Join_ANewNodeRunsNoGateUntilItsReplicaHoldsTheLot_AndNoPeerPlacesOneOnItBefore', async () => {
+    cluster = await memoryCluster(['a']);
+    const { clock, network } = cluster;
+    for (let i = 0; i < 40; i++) await clock.run(cluster.node('a').trackEntry(`OLD ${i}`, (i % 4) + 1));
+    network.latencyMs = 20;
+    const violations: string[] = [];
+    const check = (who: string) => (move: { gate: number; to: string | null }) => {
+      if (move.to === 'b' && cluster!.node('a').lot.occupied !== 40) violations.push(`${who}: a not ready`);
+      const b = cluster!.nodes.get('b');
+      if (move.to === 'b' && b !== undefined && b.lot.occupied !== 40) violations.push(`${who} placed gate ${move.gate} on b holding ${b.lot.occupied} cars`);
+    };
+    cluster.node('a').on('gate:moved', check('a'));
+    const b = await cluster.add('b');
+    b.on('gate:moved', check('b'));
+    await meshed(cluster, ['a', 'b']);
+    expect((await b.cluster()).gates.some((g) => g.node === 'b')).toBe(true);
+    expect(violations).toEqual([]);
   });
 });

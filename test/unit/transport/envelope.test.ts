@@ -59,7 +59,7 @@ describe('envelope', () => {
   });
 
   it('marks types from 0x10 up as application types', () => {
-    expect(types.filter(isApplicationType).sort()).toEqual([0x10, 0x11, 0x20, 0x21, 0x22, 0x30, 0x31, 0x40]);
+    expect(types.filter(isApplicationType).sort()).toEqual([0x10, 0x11, 0x12, 0x20, 0x21, 0x22, 0x30, 0x31, 0x40]);
     expect(isApplicationType(0x7f)).toBe(false);
     expect(messageTypeName(MessageType.GOSSIP)).toBe('GOSSIP');
   });

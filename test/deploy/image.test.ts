@@ -1,0 +1,199 @@
+/**
+ * The real image, built and run as the minikube overlay runs it: a Docker engine started for the
+ * test (support/dockerd.ts), a stand-in Node base image (support/base-image.ts), and three
+ * containers as pods in a network lab whose dnsmasq plays the headless service
+ * (support/pod-lab.ts). Each pod gets exactly the environment, arguments and hardening of the
+ * rendered StatefulSet. Then: cars are tracked, the pod running gate 1 is killed, its gates move
+ * and no car is lost; a pod stopped with SIGTERM leaves gracefully; a recreated pod catches up.
+ * Figures (image size, build time, start to ready) are printed at the end.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBaseImage } from './support/base-image.js';
+import { docker, mustDocker, startDockerd, type Dockerd } from './support/dockerd.js';
+import { buildImage, IMAGE } from './support/image.js';
+import { renderKustomization } from './support/kustomize.js';
+import { containerEnv } from './support/manifest-env.js';
+import { ROOT } from './support/paths.js';
+import { PodLab, type Pod } from './support/pod-lab.js';
+import { waitFor } from './support/sh.js';
+
+const objects = renderKustomization(join(ROOT, 'k8s/overlays/minikube'));
+const sts = objects.find((o) => o.kind === 'StatefulSet') as any;
+const container = sts.spec.template.spec.containers[0];
+const HEADLESS = `${sts.spec.serviceName}.default.svc.cluster.local`;
+const figures: Record<string, string> = {};
+let dockerd: Dockerd | undefined;
+let lab: PodLab | undefined;
+let baseImage = '';
+
+/** `docker run` flags for the app container of a pod, from the StatefulSet. */
+function runFlags(pod: Pod): string[] {
+  const env = containerEnv(objects, container, { name: pod.name, namespace: 'default', podIP: pod.ip });
+  const sc = container.securityContext;
+  const flags = ['--name', pod.app, '--network', `container:${pod.pause}`, '-v', `${pod.resolvConf}:/etc/resolv.conf:ro`, '--user', `${sts.spec.template.spec.securityContext.runAsUser}`];
+  if (sc.readOnlyRootFilesystem === true) flags.push('--read-only');
+  if (sc.capabilities.drop.includes('ALL')) flags.push('--cap-drop', 'ALL');
+  if (sc.allowPrivilegeEscalation === false) flags.push('--security-opt', 'no-new-privileges');
+  for (const m of container.volumeMounts) flags.push('--tmpfs', m.mountPath);
+  flags.push('--memory', String(container.resources.limits.memory).replace(/Mi$/, 'm'));
+  for (const [k, v] of Object.entries(env)) flags.push('-e', `${k}=${v}`);
+  return [...flags, IMAGE, ...container.args];
+}
+
+async function startApp(pod: Pod): Promise<void> {
+  lab!.publish(pod, HEADLESS);
+  await mustDocker(['run', '-d', ...runFlags(pod)]);
+}
+
+/** `parking <args> --json` run inside the pod (the test never connects to a lab address itself). */
+async function parking<T>(pod: Pod, ...args: string[]): Promise<T> {
+  return JSON.parse(await mustDocker(['exec', pod.app, 'parking', ...args, '--json'])) as T;
+}
+
+interface Status { ready: boolean; membersAlive: number; gatesOwned: number[] }
+interface ClusterView { members: { name: string; status: string }[]; gates: { gate: number; node: string | null }[] }
+interface LotView { cars: { plate: string; gate: number; node: string }[] }
+
+/** Waits until the pod is ready with `members` alive; returns ms from `since`. */
+async function ready(pod: Pod, members: number, since: number, timeoutMs = 30_000): Promise<number> {
+  return waitFor(`${pod.name} ready with ${members} members`, async () => {
+    const s = await parking<Status>(pod, 'status');
+    return s.ready && s.membersAlive === members ? Date.now() - since : undefined;
+  }, timeoutMs, 100);
+}
+
+async function logsOf(pod: Pod): Promise<string> {
+  const r = await docker(['logs', '--tail', '40', pod.app]);
+  return `--- ${pod.name}\n${r.stdout}${r.stderr}`;
+}
+
+const pods = (): Pod[] => [...lab!.pods.values()];
+
+describe('the parking image in a pod lab', () => {
+  beforeAll(async () => {
+    const t0 = Date.now();
+    dockerd = await startDockerd();
+    figures['engine start'] = `${Date.now() - t0} ms`;
+    const base = await ensureBaseImage();
+    baseImage = base.image;
+    figures['stand-in base image'] = `${base.built ? 'built (debootstrap)' : 'from cache'} + import in ${(base.ms / 1000).toFixed(1)} s`;
+  }, 420_000);
+
+  afterAll(async () => {
+    await lab?.close();
+    await dockerd?.stop();
+    console.log(['deploy figures:', ...Object.entries(figures).map(([k, v]) => `  ${k}: ${v}`)].join('\n'));
+  }, 60_000);
+
+  it('builds from the Dockerfile on the stand-in Node base', async () => {
+    const { ms, bytes } = await buildImage(baseImage);
+    figures['image build (cold, no layer cache)'] = `${(ms / 1000).toFixed(1)} s`;
+    figures['image size'] = `${(bytes / 1e6).toFixed(0)} MB`;
+    const config = JSON.parse(await mustDocker(['image', 'inspect', '-f', '{{json .Config}}', IMAGE])) as { User: string; ExposedPorts: object; StopSignal: string; Healthcheck: { Test: string[] }; Env: string[] };
+    expect(config.User).toBe('1000:1000');
+    expect(Object.keys(config.ExposedPorts)).toEqual(['4000/tcp']);
+    expect(config.StopSignal).toBe('SIGTERM');
+    expect(config.Env).toContain('PARKING_ENV=production');
+    // The run stage holds production dependencies only.
+    const dev = await docker(['run', '--rm', '--entrypoint', 'node', IMAGE, '-e', "require.resolve('vitest')"]);
+    expect(dev.code).not.toBe(0);
+  }, 480_000);
+
+  it('runs three pods that find each other through the headless service and get ready', async () => {
+    lab = await PodLab.create(baseImage);
+    const started = Date.now();
+    const created = await Promise.all([0, 1, 2].map((i) => lab!.addPod(`${sts.metadata.name}-${i}`)));
+    const t0 = Date.now();
+    await Promise.all(created.map((p) => startApp(p)));
+    try {
+      const times = await Promise.all(created.map((p) => ready(p, 3, t0)));
+      figures['3 pods: docker run to all ready (joined, synced)'] = `${Math.max(...times)} ms (sandboxes ${t0 - started} ms before)`;
+    } catch (err) {
+      throw new Error(`${String(err)}\n${(await Promise.all(created.map(logsOf))).join('\n')}\nDNS: ${lab.published().join(', ')}\n${lab.dnsLog()}`);
+    }
+    const whoami = await mustDocker(['exec', created[0]!.app, 'id', '-u']);
+    expect(whoami.trim()).toBe('1000');
+    const view = await parking<ClusterView>(created[0]!, 'gates');
+    expect(view.members.map((m) => m.name).sort()).toEqual(['parking-0', 'parking-1', 'parking-2']);
+    expect(view.gates.every((g) => g.node !== null)).toBe(true);
+  }, 90_000);
+
+  it('is healthy by its own HEALTHCHECK (node, no curl)', async () => {
+    const app = pods()[0]!.app;
+    await waitFor('docker health status healthy', async () => ((await mustDocker(['inspect', '-f', '{{.State.Health.Status}}', app])).trim() === 'healthy' ? true : undefined), 40_000, 500);
+  }, 60_000);
+
+  const plates = Array.from({ length: 8 }, (_, i) => `CAR ${100 + i}`);
+
+  it('tracks cars entering by every gate through any pod', async () => {
+    const [p0, p1, p2] = pods() as [Pod, Pod, Pod];
+    for (const [i, plate] of plates.entries()) {
+      const via = [p0, p1, p2][i % 3]!;
+      const car = await parking<{ plate: string; gate: number }>(via, 'track-entry', plate, String((i % 4) + 1));
+      expect(car).toMatchObject({ plate, gate: (i % 4) + 1 });
+    }
+    for (const p of [p0, p1, p2]) {
+      await waitFor(`${p.name} to see every car`, async () => ((await parking<LotView>(p, 'read')).cars.length === plates.length ? true : undefined), 10_000);
+    }
+  }, 60_000);
+
+  it('moves the gates of a killed pod to the others and loses no car', async () => {
+    const view = await parking<ClusterView>(pods()[0]!, 'gates');
+    const victimName = view.gates.find((g) => g.gate === 1)!.node!;
+    const victim = lab!.pods.get(victimName)!;
+    const survivors = pods().filter((p) => p !== victim);
+    const owned = view.gates.filter((g) => g.node === victimName).map((g) => g.gate);
+    const t0 = Date.now();
+    await mustDocker(['kill', victim.app]);
+    lab!.unpublish(victim);
+    for (const s of survivors) {
+      await waitFor(`${s.name} to place gates ${owned.join(',')} on a survivor`, async () => {
+        const v = await parking<ClusterView>(s, 'gates');
+        return owned.every((g) => survivors.some((x) => x.name === v.gates.find((y) => y.gate === g)?.node)) ? true : undefined;
+      }, 15_000, 100);
+    }
+    figures['SIGKILL to gates moved (seen by every survivor)'] = `${Date.now() - t0} ms`;
+    for (const s of survivors) expect((await parking<LotView>(s, 'read')).cars.map((c) => c.plate).sort()).toEqual([...plates].sort());
+    // Gate 1 works again, from either survivor.
+    await parking(survivors[0]!, 'track-entry', 'CAR 900', '1');
+    await parking(survivors[1]!, 'track-exit', plates[0]!, '1');
+    plates.push('CAR 900');
+    plates.shift();
+  }, 60_000);
+
+  it('recreates the killed pod, which rejoins and is ready only once caught up', async () => {
+    const stopped: Pod[] = [];
+    for (const p of pods()) if ((await mustDocker(['inspect', '-f', '{{.State.Running}}', p.app])).trim() === 'false') stopped.push(p);
+    expect(stopped).toHaveLength(1);
+    const pod = stopped[0]!;
+    await mustDocker(['rm', pod.app]);
+    const t0 = Date.now();
+    await startApp(pod);
+    const ms = await ready(pod, 3, t0);
+    figures['recreated pod: docker run to ready'] = `${ms} ms`;
+    // Ready means caught up: the lot is already complete when /readyz first says yes.
+    expect((await parking<LotView>(pod, 'read')).cars.map((c) => c.plate).sort()).toEqual([...plates].sort());
+  }, 60_000);
+
+  it('stops gracefully on SIGTERM (docker stop, as kubectl delete pod) and hands its gates over', async () => {
+    const view = await parking<ClusterView>(pods()[0]!, 'gates');
+    const victim = lab!.pods.get(view.gates.find((g) => g.gate === 2)!.node!)!;
+    const survivors = pods().filter((p) => p !== victim);
+    lab!.unpublish(victim);
+    const t0 = Date.now();
+    await mustDocker(['stop', '-t', String(sts.spec.template.spec.terminationGracePeriodSeconds), victim.app]);
+    figures['docker stop (SIGTERM, graceful leave)'] = `${Date.now() - t0} ms`;
+    expect((await mustDocker(['inspect', '-f', '{{.State.ExitCode}}', victim.app])).trim()).toBe('0');
+    const out = await docker(['logs', victim.app]);
+    const logs = out.stdout + out.stderr;
+    expect(logs).toMatch(/"msg":"node stopped"/);
+    for (const s of survivors) {
+      await waitFor(`${s.name} to see ${victim.name} leave and take gate 2`, async () => {
+        const v = await parking<ClusterView>(s, 'gates');
+        return survivors.some((x) => x.name === v.gates.find((g) => g.gate === 2)?.node) ? true : undefined;
+      }, 10_000, 100);
+      expect((await parking<LotView>(s, 'read')).cars.map((c) => c.plate).sort()).toEqual([...plates].sort());
+    }
+  }, 60_000);
+});

@@ -118,6 +118,26 @@ export class Scenario {
     return node;
   }
 
+  /** Starts nodes on hosts `names` with static discovery (every node lists all others). */
+  async startStatic(names: string[], env?: Record<string, string>): Promise<LabNode[]> {
+    const hosts = await Promise.all(names.map((n) => this.host(n)));
+    const peers = hosts.map((h) => `${h.ip}:4000`);
+    return Promise.all(names.map((n) => this.startNode(n, { discovery: 'static', peers, ...(env ? { env } : {}) })));
+  }
+
+  /** The live node that runs the most gates now (ties: the first by name). */
+  async busiest(exclude: LabNode[] = []): Promise<LabNode> {
+    const candidates = this.live().filter((n) => !exclude.includes(n));
+    const status = await this.agent.get(this.urls(candidates), '/status', 1500);
+    let best = candidates[0]!;
+    let most = -1;
+    candidates.forEach((n, i) => {
+      const owned = (status[i]?.body?.gatesOwned as number[] | undefined)?.length ?? -1;
+      if (owned > most) [best, most] = [n, owned];
+    });
+    return best;
+  }
+
   /** Nodes whose process is running (frozen ones included). */
   live(): LabNode[] {
     return [...this.nodes.values()].filter((n) => n.proc.running);

@@ -12,7 +12,9 @@ import http from 'node:http';
  * @param {string} url
  * @param {string} method
  * @param {unknown} [body]
- * @param {{timeoutMs?: number, headers?: Record<string,string>}} [opts]
+ * A connection not established within `connectTimeoutMs` (a host that vanished: SYNs unanswered)
+ * is reported as `CONNECT_TIMEOUT` with `sent: false`: no byte of the request left.
+ * @param {{timeoutMs?: number, connectTimeoutMs?: number, headers?: Record<string,string>}} [opts]
  * @returns {Promise<{status?: number, body?: any, error?: string, sent: boolean}>}
  */
 export function request(url, method, body, opts = {}) {
@@ -24,6 +26,7 @@ export function request(url, method, body, opts = {}) {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(connectTimer);
       resolve(r);
     };
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
@@ -32,6 +35,13 @@ export function request(url, method, body, opts = {}) {
       agent: false,
       headers: { ...(data ? { 'content-type': 'application/json', 'content-length': String(data.length) } : {}), ...opts.headers },
     });
+    let connected = false;
+    req.on('socket', (socket) => socket.once('connect', () => (connected = true)));
+    const connectTimer = setTimeout(() => {
+      if (connected) return;
+      req.destroy();
+      done({ error: 'CONNECT_TIMEOUT', sent: false });
+    }, opts.connectTimeoutMs ?? 1000);
     const timer = setTimeout(() => {
       req.destroy();
       done({ error: 'TIMEOUT', sent: true });

@@ -21,6 +21,9 @@ const random = prng(c.seed);
 const believedInside = new Map();
 const end = now() + c.durationMs;
 let seq = 0;
+// SIGTERM ends the run early but cleanly: no new operation starts, the running ones complete.
+let stopping = false;
+process.on('SIGTERM', () => (stopping = true));
 
 // Targets may change during a run (a node added, a pod removed): re-read when a file is given.
 function targets() {
@@ -88,11 +91,11 @@ async function operation(worker) {
 /** @param {number} worker */
 async function run(worker) {
   const period = 1000 / c.rate;
-  while (now() < end) {
+  while (now() < end && !stopping) {
     const started = now();
     await operation(worker);
     const wait = period * (0.5 + random()) - (now() - started);
-    if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+    if (wait > 0 && !stopping) await new Promise((res) => setTimeout(res, wait));
   }
 }
 

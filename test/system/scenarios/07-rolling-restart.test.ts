@@ -1,0 +1,40 @@
+/**
+ * Scenario 7, a rolling restart under load, as an orchestrator does it: for each node in turn,
+ * SIGTERM (a graceful leave), wait for the exit, start it again, wait until the cluster is whole.
+ * A client that retries refused connections and 503s on another node (same Idempotency-Key) sees
+ * zero failed commands: every operation gets a definite answer.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { Scenario } from '../scenario.js';
+
+let s: Scenario;
+beforeAll(async () => {
+  s = await Scenario.open('07-rolling-restart', { spaces: 20 });
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+test('restarting every node in turn under load fails no command and loses no write', async () => {
+  const names = ['n1', 'n2', 'n3', 'n4', 'n5'];
+  const nodes = await s.startStatic(names);
+  await s.waitConverged();
+  const peers = nodes.map((n) => `${n.host.ip}:4000`);
+  const client = await s.load('client1', { durationMs: 120_000 });
+  for (const name of names) {
+    s.faultBegins(`rolling restart of ${name}`);
+    const exit = await s.nodes.get(name)!.proc.kill('SIGTERM');
+    expect(exit).toBe(0);
+    await s.startNode(name, { discovery: 'static', peers });
+    s.faultEnds();
+    await s.waitConverged();
+  }
+  // The load ran through every restart; stop it now rather than at its upper bound.
+  client.signal('SIGTERM');
+  const report = await s.finish();
+  expect(report.lotsDiffer).toEqual([]);
+  expect(report.check.violations).toEqual([]);
+  expect(report.figures.lost).toBe(0);
+  expect(report.figures.unknown).toBe(0);
+  expect(report.history.filter((o) => o.type === 'fail' && !['ERR_ALREADY_INSIDE', 'ERR_NOT_INSIDE', 'ERR_LOT_FULL'].includes(o.code ?? ''))).toEqual([]);
+});

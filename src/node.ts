@@ -18,7 +18,7 @@ import type { Config } from './config/schema.js';
 import { configWarnings } from './config/load.js';
 import { LotDocument, type ChangeInfo } from './crdt/lot-document.js';
 import { createDiscovery, type Discovery } from './discovery/index.js';
-import { isParkingError, NodeStoppingError, ProtocolError } from './errors.js';
+import { GateUnavailableError, isParkingError, NodeStoppingError, ProtocolError } from './errors.js';
 import { CommandRouter } from './gates/command-router.js';
 import { GateService, type GateCommand } from './gates/gate-service.js';
 import { GateTable, type GateMove } from './gates/gate-table.js';
@@ -299,6 +299,7 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
   }
 
   private async command(op: GateCommand['op'], plate: unknown, gate: unknown, options: CommandOptions): Promise<Car | ExitResult> {
+    if (this.state === 'new' || this.state === 'starting') throw new GateUnavailableError(typeof gate === 'number' ? gate : 0, 'the node is still starting');
     if (this.state !== 'running' || this.router === undefined) throw new NodeStoppingError();
     let valid: { plate: string; gate: number };
     try {

@@ -27,6 +27,8 @@ export interface Op {
   code?: string;
   status?: number;
   attempts?: number;
+  /** When retried: each attempt as `host:port status code`. */
+  tries?: string[];
   /** For an acknowledged entry, the car it created; for an acknowledged exit, the car it removed. */
   car?: Car;
 }
@@ -57,5 +59,6 @@ export function sameCar(a: Car | undefined, b: Car | undefined): boolean {
 export function formatOp(op: Op, t0 = 0): string {
   const t = (x: number) => ((x - t0) / 1000).toFixed(3).padStart(8);
   const res = op.type === 'ok' ? `ok${op.car ? ` car@${op.car.enteredAt}/${op.car.node}` : ''}` : `${op.type} ${op.code ?? ''}`;
-  return `${t(op.invoke)} .. ${t(op.complete)}  ${op.id.padEnd(12)} ${op.op.padEnd(5)} ${op.plate} gate ${op.gate} via ${op.node.replace('http://', '')}: ${res}`;
+  const tries = op.tries !== undefined ? ` (tries: ${op.tries.join('; ')})` : '';
+  return `${t(op.invoke)} .. ${t(op.complete)}  ${op.id.padEnd(12)} ${op.op.padEnd(5)} ${op.plate} gate ${op.gate} via ${op.node.replace('http://', '')}: ${res}${tries}`;
 }

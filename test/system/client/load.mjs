@@ -56,6 +56,8 @@ async function operation(worker) {
   /** @type {any} */
   let last = {};
   let node = '';
+  /** Each attempt's node and outcome, for the evidence of a failure report. */
+  const tries = [];
   for (;;) {
     attempts++;
     const list = targets();
@@ -63,6 +65,7 @@ async function operation(worker) {
     const r = await request(`${node}/${op === 'entry' ? 'entries' : 'exits'}`, 'POST', { plate, gate }, { timeoutMs: c.requestTimeoutMs, headers: { 'idempotency-key': id } });
     last = r;
     const code = r.body?.error?.code;
+    tries.push(`${node.replace('http://', '')} ${r.status ?? ''} ${code ?? r.error ?? ''}`.trim());
     if (r.status === 200 || r.status === 201) break;
     if (r.status !== undefined && r.status >= 400 && r.status < 500) break;
     if (r.sent) indeterminate = true;
@@ -82,6 +85,7 @@ async function operation(worker) {
   if (type === 'fail' && code === 'ERR_NOT_INSIDE') believedInside.set(plate, false);
   /** @type {Record<string, unknown>} */
   const rec = { id, client: c.client, worker, op, plate, gate, node, invoke, complete, type, attempts };
+  if (attempts > 1) rec.tries = tries;
   if (type !== 'ok') rec.code = code ?? `HTTP ${last.status}`;
   if (last.status !== undefined) rec.status = last.status;
   if (type === 'ok') rec.car = op === 'entry' ? last.body : last.body?.car;

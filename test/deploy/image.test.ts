@@ -87,14 +87,16 @@ describe('the parking image in a pod lab', () => {
   }, 60_000);
 
   it('builds from the Dockerfile on the stand-in Node base', async () => {
-    const { ms, bytes } = await buildImage(baseImage);
+    const { ms, bytes, baseBytes } = await buildImage(baseImage);
     figures['image build (cold, no layer cache)'] = `${(ms / 1000).toFixed(1)} s`;
-    figures['image size'] = `${(bytes / 1e6).toFixed(0)} MB`;
+    figures['image size'] = `${(bytes / 1e6).toFixed(0)} MB (base ${(baseBytes / 1e6).toFixed(0)} MB + parking ${((bytes - baseBytes) / 1e6).toFixed(1)} MB)`;
     const config = JSON.parse(await mustDocker(['image', 'inspect', '-f', '{{json .Config}}', IMAGE])) as { User: string; ExposedPorts: object; StopSignal: string; Healthcheck: { Test: string[] }; Env: string[] };
     expect(config.User).toBe('1000:1000');
     expect(Object.keys(config.ExposedPorts)).toEqual(['4000/tcp']);
     expect(config.StopSignal).toBe('SIGTERM');
     expect(config.Env).toContain('PARKING_ENV=production');
+    // The entrypoint runs `parking` from PATH: arguments after the image name are its arguments.
+    expect((await mustDocker(['run', '--rm', IMAGE, '--version'])).trim()).toMatch(/^\d+\.\d+\.\d+$/);
     // The run stage holds production dependencies only.
     const dev = await docker(['run', '--rm', '--entrypoint', 'node', IMAGE, '-e', "require.resolve('vitest')"]);
     expect(dev.code).not.toBe(0);

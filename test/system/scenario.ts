@@ -6,11 +6,10 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Agent, CLIENT_DIR } from './lab/agent.js';
 import { ClusterDns } from './lab/dns.js';
 import { Lab, LAB_NET, type Host } from './lab/lab.js';
-import { startNode, type LabNode, type NodeSpec } from './lab/nodes.js';
+import { ROOT, startNode, type LabNode, type NodeSpec } from './lab/nodes.js';
 import type { LabProcess } from './lab/process.js';
 import { waitFor } from './lab/sh.js';
 import { checkLot, compareLots, formatViolations, type LotCheck } from './checker/check-lot.js';
@@ -18,7 +17,8 @@ import { judgeConvergence, longestGateGap, maxOccupancy, type MonitorSample, typ
 import { countOps, formatFigures, writeFigures, type Figures } from './checker/figures.js';
 import { loadHistory, type Op, type Window } from './checker/history.js';
 
-export const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+/** Figures, histories and node logs of the last run (gitignored). */
+export const RESULTS_DIR = join(ROOT, 'test', 'system', 'results');
 /** The DNS host's well-known address (like kube-dns's cluster IP). */
 export const DNS_IP = `${LAB_NET}.2`;
 

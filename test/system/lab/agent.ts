@@ -2,11 +2,13 @@
  * The test's only window on the lab network: a query agent (client/agent.mjs) running inside a lab
  * host, driven over its stdin/stdout. Every question the test asks a node goes through here.
  */
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT } from './nodes.js';
 import type { Host, Lab } from './lab.js';
 import type { LabProcess } from './process.js';
 
-export const CLIENT_DIR = fileURLToPath(new URL('../client/', import.meta.url));
+/** Where the lab clients (plain .mjs, run inside lab hosts) live. */
+export const CLIENT_DIR = join(ROOT, 'test', 'system', 'client');
 
 /** One node's answer to a GET through the agent. */
 export interface AgentResult {
@@ -43,7 +45,7 @@ export class Agent {
 
   /** Starts an agent in `host` and waits for its ready line. */
   static async start(lab: Lab, host: Host): Promise<Agent> {
-    const proc = lab.spawn(host, [process.execPath, `${CLIENT_DIR}agent.mjs`], { stdin: true });
+    const proc = lab.spawn(host, [process.execPath, join(CLIENT_DIR, 'agent.mjs')], { stdin: true });
     await proc.waitForOutput(/"ready":true/, 10_000);
     return new Agent(proc);
   }

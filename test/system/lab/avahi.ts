@@ -1,7 +1,7 @@
 /**
  * avahi (Debian's avahi-daemon, an independent mDNS implementation) in a lab host, without systemd:
- * the host gets a private system dbus-daemon, with tmpfs over /run/dbus and /run/avahi-daemon in the
- * mount namespace that `ip netns exec` creates (nothing of the root's /run is touched). avahi-browse
+ * the host gets a private system dbus-daemon, with a tmpfs over /run (for /run/dbus and
+ * /run/avahi-daemon) in the mount namespace that `ip netns exec` creates (nothing of the root's /run is touched). avahi-browse
  * and avahi-publish run in the daemon's mount namespace (`nsenter -m`), inside the same lab host.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -45,8 +45,10 @@ export class Avahi {
     // The dbus-daemon forks: it writes its PID so that it is killed by PID, not by name.
     const script = [
       'set -e',
-      'mount -t tmpfs tmpfs /run/dbus 2>/dev/null || { mkdir -p /run/dbus && mount -t tmpfs tmpfs /run/dbus; }',
-      'mkdir -p /run/avahi-daemon && mount -t tmpfs tmpfs /run/avahi-daemon',
+      // A private /run for this mount namespace: creating /run/avahi-daemon in the shared /run would
+      // change the root namespace's file system.
+      'mount -t tmpfs tmpfs /run',
+      'mkdir -p /run/dbus /run/avahi-daemon',
       `dbus-daemon --system --fork --print-pid > ${dbusPidFile}`,
       `exec avahi-daemon --no-drop-root --no-chroot --no-rlimits -f ${conf}`,
     ].join('\n');

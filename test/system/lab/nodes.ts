@@ -3,12 +3,19 @@
  * host's own UTS name, JSON logs to a file per node, short failure detection so that faults play out
  * in seconds. `npm run test:system` builds dist/ first.
  */
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Host, Lab } from './lab.js';
 import type { LabProcess } from './process.js';
 
-export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** The repository root: found upwards from here, so the harness also runs compiled (tsconfig.system.json). */
+export const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findRoot(dir: string): string {
+  for (let d = dir, i = 0; i < 10; i++, d = dirname(d)) if (existsSync(join(d, 'package.json')) && existsSync(join(d, 'test', 'system'))) return d;
+  throw new Error(`no repository root above ${dir}`);
+}
 export const BIN = join(ROOT, 'dist', 'src', 'cli', 'bin.js');
 /** Every node listens on this port on its own host address. */
 export const NODE_PORT = 4000;

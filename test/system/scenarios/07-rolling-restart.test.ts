@@ -23,7 +23,7 @@ test('restarting every node in turn under load fails no command and loses no wri
   const nodes = await s.startStatic(names);
   await s.waitConverged();
   const peers = nodes.map((n) => `${n.host.ip}:4000`);
-  const client = await s.load('client1', { durationMs: 120_000 });
+  const client = await s.load('client1', { durationMs: 120_000, workers: 4, rate: 8 });
   for (const name of names) {
     s.faultBegins(`rolling restart of ${name}`);
     const exit = await s.nodes.get(name)!.proc.kill('SIGTERM');

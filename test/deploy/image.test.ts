@@ -4,8 +4,9 @@
  * containers as pods in a network lab whose dnsmasq plays the headless service
  * (support/pod-lab.ts). Each pod gets exactly the environment, arguments and hardening of the
  * rendered StatefulSet. Then: cars are tracked, the pod running gate 1 is killed, its gates move
- * and no car is lost; a pod stopped with SIGTERM leaves gracefully; a recreated pod catches up.
- * Figures (image size, build time, start to ready) are printed at the end.
+ * and no car is lost; a recreated pod is complete as soon as it is ready; a pod stopped with SIGTERM
+ * leaves gracefully; the set scales to 5 and back, and survives a rolling restart. Figures (image
+ * size, build time, start to ready) are printed at the end.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +45,7 @@ function runFlags(pod: Pod): string[] {
 async function startApp(pod: Pod): Promise<void> {
   lab!.publish(pod, HEADLESS);
   await mustDocker(['run', '-d', ...runFlags(pod)]);
+  running.add(pod);
 }
 
 /** `parking <args> --json` run inside the pod (the test never connects to a lab address itself). */
@@ -68,7 +70,8 @@ async function logsOf(pod: Pod): Promise<string> {
   return `--- ${pod.name}\n${r.stdout}${r.stderr}`;
 }
 
-const pods = (): Pod[] => [...lab!.pods.values()];
+/** The plates inside the lot, as the test tracked them. */
+const plates = Array.from({ length: 8 }, (_, i) => `CAR ${100 + i}`);
 
 describe('the parking image in a pod lab', () => {
   beforeAll(async () => {
@@ -122,80 +125,127 @@ describe('the parking image in a pod lab', () => {
   }, 90_000);
 
   it('is healthy by its own HEALTHCHECK (node, no curl)', async () => {
-    const app = pods()[0]!.app;
+    const app = live()[0]!.app;
     await waitFor('docker health status healthy', async () => ((await mustDocker(['inspect', '-f', '{{.State.Health.Status}}', app])).trim() === 'healthy' ? true : undefined), 40_000, 500);
   }, 60_000);
 
-  const plates = Array.from({ length: 8 }, (_, i) => `CAR ${100 + i}`);
-
   it('tracks cars entering by every gate through any pod', async () => {
-    const [p0, p1, p2] = pods() as [Pod, Pod, Pod];
+    const [p0, p1, p2] = live() as [Pod, Pod, Pod];
     for (const [i, plate] of plates.entries()) {
       const via = [p0, p1, p2][i % 3]!;
       const car = await parking<{ plate: string; gate: number }>(via, 'track-entry', plate, String((i % 4) + 1));
       expect(car).toMatchObject({ plate, gate: (i % 4) + 1 });
     }
-    for (const p of [p0, p1, p2]) {
-      await waitFor(`${p.name} to see every car`, async () => ((await parking<LotView>(p, 'read')).cars.length === plates.length ? true : undefined), 10_000);
-    }
+    await lotComplete();
   }, 60_000);
 
   it('moves the gates of a killed pod to the others and loses no car', async () => {
-    const view = await parking<ClusterView>(pods()[0]!, 'gates');
-    const victimName = view.gates.find((g) => g.gate === 1)!.node!;
-    const victim = lab!.pods.get(victimName)!;
-    const survivors = pods().filter((p) => p !== victim);
-    const owned = view.gates.filter((g) => g.node === victimName).map((g) => g.gate);
+    const view = await parking<ClusterView>(live()[0]!, 'gates');
+    const victim = lab!.pods.get(view.gates.find((g) => g.gate === 1)!.node!)!;
+    const owned = view.gates.filter((g) => g.node === victim.name).map((g) => g.gate);
     const t0 = Date.now();
     await mustDocker(['kill', victim.app]);
-    lab!.unpublish(victim);
-    for (const s of survivors) {
-      await waitFor(`${s.name} to place gates ${owned.join(',')} on a survivor`, async () => {
-        const v = await parking<ClusterView>(s, 'gates');
-        return owned.every((g) => survivors.some((x) => x.name === v.gates.find((y) => y.gate === g)?.node)) ? true : undefined;
-      }, 15_000, 100);
-    }
+    gone(victim);
+    await gatesOnLivePods(owned);
     figures['SIGKILL to gates moved (seen by every survivor)'] = `${Date.now() - t0} ms`;
-    for (const s of survivors) expect((await parking<LotView>(s, 'read')).cars.map((c) => c.plate).sort()).toEqual([...plates].sort());
+    await lotComplete();
     // Gate 1 works again, from either survivor.
-    await parking(survivors[0]!, 'track-entry', 'CAR 900', '1');
-    await parking(survivors[1]!, 'track-exit', plates[0]!, '1');
+    const [a, b] = live() as [Pod, Pod];
+    await parking(a, 'track-entry', 'CAR 900', '1');
+    await parking(b, 'track-exit', plates[0]!, '1');
     plates.push('CAR 900');
     plates.shift();
+    await lotComplete();
   }, 60_000);
 
   it('recreates the killed pod, which rejoins and is ready only once caught up', async () => {
-    const stopped: Pod[] = [];
-    for (const p of pods()) if ((await mustDocker(['inspect', '-f', '{{.State.Running}}', p.app])).trim() === 'false') stopped.push(p);
-    expect(stopped).toHaveLength(1);
-    const pod = stopped[0]!;
-    await mustDocker(['rm', pod.app]);
-    const t0 = Date.now();
-    await startApp(pod);
-    const ms = await ready(pod, 3, t0);
+    const pod = [...lab!.pods.values()].find((p) => !running.has(p))!;
+    const ms = await recreate(pod);
     figures['recreated pod: docker run to ready'] = `${ms} ms`;
-    // Ready means caught up: the lot is already complete when /readyz first says yes.
-    expect((await parking<LotView>(pod, 'read')).cars.map((c) => c.plate).sort()).toEqual([...plates].sort());
   }, 60_000);
 
   it('stops gracefully on SIGTERM (docker stop, as kubectl delete pod) and hands its gates over', async () => {
-    const view = await parking<ClusterView>(pods()[0]!, 'gates');
+    const view = await parking<ClusterView>(live()[0]!, 'gates');
     const victim = lab!.pods.get(view.gates.find((g) => g.gate === 2)!.node!)!;
-    const survivors = pods().filter((p) => p !== victim);
-    lab!.unpublish(victim);
+    const owned = view.gates.filter((g) => g.node === victim.name).map((g) => g.gate);
     const t0 = Date.now();
-    await mustDocker(['stop', '-t', String(sts.spec.template.spec.terminationGracePeriodSeconds), victim.app]);
+    await stop(victim);
     figures['docker stop (SIGTERM, graceful leave)'] = `${Date.now() - t0} ms`;
-    expect((await mustDocker(['inspect', '-f', '{{.State.ExitCode}}', victim.app])).trim()).toBe('0');
-    const out = await docker(['logs', victim.app]);
-    const logs = out.stdout + out.stderr;
-    expect(logs).toMatch(/"msg":"node stopped"/);
-    for (const s of survivors) {
-      await waitFor(`${s.name} to see ${victim.name} leave and take gate 2`, async () => {
-        const v = await parking<ClusterView>(s, 'gates');
-        return survivors.some((x) => x.name === v.gates.find((g) => g.gate === 2)?.node) ? true : undefined;
-      }, 10_000, 100);
-      expect((await parking<LotView>(s, 'read')).cars.map((c) => c.plate).sort()).toEqual([...plates].sort());
-    }
+    await gatesOnLivePods(owned);
+    await lotComplete();
+    await recreate(victim);
   }, 60_000);
+
+  it('scales to 5 pods and back to 3 (SIGTERM to both at once: Parallel) with the lot intact', async () => {
+    const added = await Promise.all([3, 4].map((i) => lab!.addPod(`${sts.metadata.name}-${i}`)));
+    await Promise.all(added.map((p) => startApp(p)));
+    await Promise.all(live().map((p) => ready(p, 5, Date.now())));
+    await lotComplete();
+    await gatesOnLivePods([1, 2, 3, 4]);
+    await Promise.all(added.map((p) => stop(p)));
+    await Promise.all(live().map((p) => ready(p, 3, Date.now())));
+    await gatesOnLivePods([1, 2, 3, 4]);
+    await lotComplete();
+  }, 90_000);
+
+  it('survives a rolling restart, highest ordinal first, each pod complete as soon as ready', async () => {
+    const t0 = Date.now();
+    for (const name of ['parking-2', 'parking-1', 'parking-0']) {
+      const pod = lab!.pods.get(name)!;
+      await stop(pod);
+      await recreate(pod);
+    }
+    figures['rolling restart of 3 pods'] = `${Date.now() - t0} ms`;
+    await gatesOnLivePods([1, 2, 3, 4]);
+  }, 120_000);
 });
+
+/** Pods whose app container runs, as the test started and stopped them. */
+const running = new Set<Pod>();
+const live = (): Pod[] => [...running];
+
+function gone(pod: Pod): void {
+  running.delete(pod);
+  lab!.unpublish(pod);
+}
+
+/** SIGTERM with the pod's grace period, as the kubelet does; the node must exit 0 after leaving. */
+async function stop(pod: Pod): Promise<void> {
+  gone(pod);
+  await mustDocker(['stop', '-t', String(sts.spec.template.spec.terminationGracePeriodSeconds), pod.app]);
+  expect((await mustDocker(['inspect', '-f', '{{.State.ExitCode}}', pod.app])).trim()).toBe('0');
+  const out = await docker(['logs', pod.app]);
+  expect(out.stdout + out.stderr).toMatch(/"msg":"node stopped"/);
+}
+
+/** Replaces the pod's app container (same name and IP, as a StatefulSet does); ms to ready. */
+async function recreate(pod: Pod): Promise<number> {
+  await mustDocker(['rm', '-f', pod.app]);
+  const t0 = Date.now();
+  await startApp(pod);
+  const ms = await ready(pod, running.size, t0);
+  // Ready means caught up: the lot is already complete when /readyz first says yes.
+  expect((await parking<LotView>(pod, 'read')).cars.map((c) => c.plate).sort()).toEqual([...plates].sort());
+  return ms;
+}
+
+/** Every live pod sees exactly the tracked cars (after replication settles). */
+async function lotComplete(): Promise<void> {
+  for (const p of live()) {
+    await waitFor(`${p.name} to hold exactly the tracked cars`, async () => {
+      const cars = (await parking<LotView>(p, 'read')).cars.map((c) => c.plate).sort();
+      return JSON.stringify(cars) === JSON.stringify([...plates].sort()) ? true : undefined;
+    }, 10_000, 100);
+  }
+}
+
+/** Every live pod places each of `gates` on a live pod. */
+async function gatesOnLivePods(gates: number[]): Promise<void> {
+  const names = new Set(live().map((p) => p.name));
+  for (const p of live()) {
+    await waitFor(`${p.name} to place gates ${gates.join(',')} on live pods`, async () => {
+      const v = await parking<ClusterView>(p, 'gates');
+      return gates.every((g) => names.has(v.gates.find((x) => x.gate === g)?.node ?? '')) ? true : undefined;
+    }, 15_000, 100);
+  }
+}

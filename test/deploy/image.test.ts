@@ -16,7 +16,7 @@ import { buildImage, IMAGE } from './support/image.js';
 import { renderKustomization } from './support/kustomize.js';
 import { containerEnv } from './support/manifest-env.js';
 import { ROOT } from './support/paths.js';
-import { PodLab, type Pod } from './support/pod-lab.js';
+import { cleanLabLeftovers, PodLab, type Pod } from './support/pod-lab.js';
 import { waitFor } from './support/sh.js';
 
 const objects = renderKustomization(join(ROOT, 'k8s/overlays/minikube'));
@@ -75,6 +75,8 @@ const plates = Array.from({ length: 8 }, (_, i) => `CAR ${100 + i}`);
 
 describe('the parking image in a pod lab', () => {
   beforeAll(async () => {
+    // Leftovers of a crashed run: the lab's processes first, then its engine (startDockerd).
+    cleanLabLeftovers();
     const t0 = Date.now();
     dockerd = await startDockerd();
     figures['engine start'] = `${Date.now() - t0} ms`;

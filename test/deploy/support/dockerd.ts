@@ -51,11 +51,12 @@ export function cleanDockerLeftovers(): void {
       }
     }
   }
-  // containerd-shims of our containers outlive a killed dockerd: they too name our directory.
-  for (const line of trySync('ps', ['-eo', 'pid=,args=']).split('\n')) {
-    const m = /^\s*(\d+)\s+(.*)$/.exec(line);
-    if (m !== null && m[2]!.includes(`${RUN_DIR}/`) && Number(m[1]) !== process.pid) trySync('kill', ['-9', m[1]!]);
-  }
+  // containerd and the shims of our containers outlive a killed dockerd (they name our directory),
+  // and the containers' processes outlive a killed shim: kill each such tree, leaves first.
+  const procs = trySync('ps', ['-eo', 'pid=,ppid=,args=']).split('\n').map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)).filter((m) => m !== null);
+  const ours = procs.filter((m) => m[3]!.includes(`${RUN_DIR}/`) && Number(m[1]) !== process.pid).map((m) => m[1]!);
+  const tree = (pid: string): string[] => [...procs.filter((m) => m[2] === pid).flatMap((m) => tree(m[1]!)), pid];
+  for (const pid of new Set(ours.flatMap(tree))) trySync('kill', ['-9', pid]);
   const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((p) => p.startsWith(`${RUN_DIR}/`));
   for (const path of mounts.reverse()) trySync('umount', ['-l', path]);
   rmSync(RUN_DIR, { recursive: true, force: true });

@@ -8,8 +8,10 @@
  * leaves gracefully; the set scales to 5 and back, and survives a rolling restart. Figures (image
  * size, build time, start to ready) are printed at the end.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { ensureBaseImage } from './support/base-image.js';
 import { docker, mustDocker, startDockerd, type Dockerd } from './support/dockerd.js';
 import { buildImage, IMAGE } from './support/image.js';
@@ -125,6 +127,17 @@ describe('the parking image in a pod lab', () => {
     expect(view.members.map((m) => m.name).sort()).toEqual(['parking-0', 'parking-1', 'parking-2']);
     expect(view.gates.every((g) => g.node !== null)).toBe(true);
   }, 90_000);
+
+  it('runs the docker-compose entrypoint, which advertises the container IP', async () => {
+    const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: { node: { entrypoint: string[] } } };
+    const [tini, dashes, shell, flag, script] = compose.services.node.entrypoint;
+    expect([tini, dashes, shell, flag]).toEqual(['tini', '--', 'sh', '-c']);
+    // Compose turns $$ into $; `exec env` instead of starting a second node in the pod.
+    const probe = script!.replace(/\$\$/g, '$').replace('exec parking start --no-repl', 'exec env');
+    expect(script).toContain('exec parking start --no-repl');
+    const pod = live()[0]!;
+    expect(await mustDocker(['exec', pod.app, 'sh', '-c', probe])).toContain(`PARKING_ADVERTISE_HOST=${pod.ip}\n`);
+  });
 
   it('is healthy by its own HEALTHCHECK (node, no curl)', async () => {
     const app = live()[0]!.app;

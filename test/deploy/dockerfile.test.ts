@@ -2,6 +2,7 @@
  * The Dockerfile and docker-compose.yml, checked offline: syntax (dockerfile-utils), practice
  * (dockerfilelint, configured by test/deploy/.dockerfilelintrc), and what the image promises.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -60,6 +61,12 @@ describe('Dockerfile', () => {
     expect(finalStage).toMatch(/ln -s \/app\/dist\/src\/cli\/bin\.js \/usr\/local\/bin\/parking/);
   });
 
+  it('sets only PARKING_* variables the node or the CLI reads', () => {
+    const vars = [...finalStage.matchAll(/\b(PARKING_[A-Z_]+)=/g)].map((m) => m[1]!);
+    expect(vars.length).toBeGreaterThan(0);
+    expect(vars.filter((v) => !SETTING_VARS.has(v) && !NON_SETTING_VARS.has(v))).toEqual([]);
+  });
+
   it('checks health on /healthz with node itself, not curl', () => {
     const healthcheck = instructions.find((l) => l.startsWith('HEALTHCHECK'))!;
     expect(healthcheck).toMatch(/CMD \["node", "-e", .*\/healthz/);
@@ -70,6 +77,13 @@ describe('Dockerfile', () => {
     const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
     expect(ignore[0]).toBe('*');
     expect(ignore.filter((l) => /node_modules|dist|\.git/.test(l))).toEqual([]);
+  });
+});
+
+describe('the variables that are not settings', () => {
+  it('are each read somewhere in src/ (the allow-list cannot go stale)', () => {
+    const sources = execFileSync('grep', ['-rhoE', 'PARKING_[A-Z_]+', join(ROOT, 'src')], { encoding: 'utf8' });
+    for (const v of NON_SETTING_VARS) expect(sources.split('\n'), v).toContain(v);
   });
 });
 

@@ -3,7 +3,7 @@
 # the compiled code, config/ and the production dependencies. See docs/docker.md.
 
 # Node LTS, slim variant. CI passes a locally built stand-in (there is no registry there).
-ARG NODE_IMAGE=node:24-slim
+ARG NODE_IMAGE=node:26-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app

@@ -8,7 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { createApiServer } from './api/server.js';
 import { systemClock, type Clock } from './clock.js';
 import { Dialer } from './cluster/dialer.js';
@@ -151,7 +151,7 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     });
     this.server = server;
     const port = await listen(server, this.config.host, this.config.port);
-    const advertise = this.config.advertiseHost !== '' ? this.config.advertiseHost : this.config.host === '0.0.0.0' || this.config.host === '::' ? '127.0.0.1' : this.config.host;
+    const advertise = this.config.advertiseHost !== '' ? this.config.advertiseHost : advertisedHost(this.config.host);
     const name = this.config.name !== '' ? this.config.name : port === 4000 ? hostname() : `${hostname()}-${port}`;
     const hostInUrl = advertise.includes(':') ? `[${advertise}]` : advertise;
     this.identity = { cluster: this.config.cluster, name, incarnation: this.incarnation, url: `http://${hostInUrl}:${port}` };
@@ -377,3 +377,14 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
   }
 }
 
+/**
+ * The address peers and clients should dial when none is configured: the listen address, or, for a
+ * wildcard listen (containers), the first non-internal IPv4 address of the host (127.0.0.1 if none).
+ */
+export function advertisedHost(listenHost: string): string {
+  if (listenHost !== '0.0.0.0' && listenHost !== '::') return listenHost;
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}

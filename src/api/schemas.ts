@@ -19,7 +19,7 @@ export const CommandBodySchema = z.strictObject(
   {
     plate: z
       .string({ error: required('plate', 'a string') })
-      .min(1, { error: 'plate must not be empty' })
+      // An empty plate is the lot's to refuse (ERR_INVALID_PLATE), like any other bad plate.
       .max(MAX_PLATE_CHARS, { error: `plate must be at most ${MAX_PLATE_CHARS} characters` }),
     gate: z.number({ error: required('gate', 'an integer') }).int({ error: 'gate must be an integer' }),
   },

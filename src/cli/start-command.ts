@@ -79,7 +79,11 @@ async function startNode(io: CliIo, options: Record<string, unknown>): Promise<E
   let config: Config;
   try {
     const { loadConfig } = await import('../config/index.js');
-    config = loadConfig({ flags: configFlags(options), env: { ...io.env }, file: options.config as string | undefined });
+    const flags = configFlags(options);
+    // In the console, info lines would break up the prompt (member and gate events are shown by the
+    // REPL itself): warn and above, unless a level was asked for.
+    if (options.repl !== false && io.interactive && flags.logLevel === undefined && io.env.PARKING_LOG_LEVEL === undefined) flags.logLevel = 'warn';
+    config = loadConfig({ flags, env: { ...io.env }, file: options.config as string | undefined });
   } catch (err) {
     io.err(`${formatError(err)}\n`);
     return exitCodeFor(err);

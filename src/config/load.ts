@@ -72,6 +72,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (options.file !== undefined) Object.assign(merged, readYaml(options.file, 'config', true));
   for (const key of configKeys) {
     const value = env[envName(key)];
+    // Kubernetes service links inject PARKING_PORT=tcp://<ip>:<port> for a Service named "parking";
+    // that is not our setting (the manifests set enableServiceLinks: false; other pods may not).
+    if (key === 'port' && value !== undefined && /^tcp:\/\//.test(value)) continue;
     if (value !== undefined) merged[key] = value;
   }
   for (const [key, value] of Object.entries(options.flags ?? {})) {

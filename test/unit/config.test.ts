@@ -97,3 +97,9 @@ describe('config', () => {
     expect(configWarnings(twitchy, 'development')).toEqual([expect.stringContaining('failureTimeoutMs')]);
   });
 });
+
+describe('config from Kubernetes service links', () => {
+  it('ignores PARKING_PORT=tcp://... injected for a Service named parking', () => {
+    expect(loadConfig({ env: { PARKING_PORT: 'tcp://10.0.0.1:4000' } }).port).toBeNull();
+  });
+});

@@ -101,8 +101,7 @@ describe('refusals and failures map to exit codes', () => {
     ['a plate in another script', 1, 'ERR_INVALID_PLATE', ['track-entry', 'Zürich 1', '1']],
     ['an unknown gate', 1, 'ERR_UNKNOWN_GATE', ['track-entry', 'GATE 9', '9']],
     ['a car that is not inside', 1, 'ERR_NOT_INSIDE', ['track-exit', 'NEVER 1', '1']],
-    // The HTTP schema rejects an empty plate before the lot rules see it: a malformed request.
-    ['an empty plate', 2, 'ERR_BAD_REQUEST', ['track-entry', '', '1']],
+    ['an empty plate', 1, 'ERR_INVALID_PLATE', ['track-entry', '', '1']],
   ] as const)('%s: exit %i with %s', async (_what, code, error, args) => {
     const r = await runCli([...args, ...at(lot)]);
     expect(r.code, r.stderr).toBe(code);

@@ -77,7 +77,6 @@ describe('API body: fields', () => {
     ['plate as a number', { plate: 42, gate: 1 }, 'plate', /plate must be a string/],
     ['missing plate', { gate: 1 }, 'plate', /plate is required/],
     ['missing gate', { plate: 'ABC' }, 'gate', /gate is required/],
-    ['empty plate', { plate: '', gate: 1 }, 'plate', /plate must not be empty/],
     ['plate over 64 characters', { plate: 'A'.repeat(65), gate: 1 }, 'plate', /at most 64/],
     ['an extra field', { plate: 'ABC', gate: 1, color: 'red' }, 'color', /unknown field "color"/],
   ])('%s answers 400 ERR_BAD_REQUEST naming the field', async (_name, body, field, message) => {
@@ -91,6 +90,12 @@ describe('API body: fields', () => {
     const res = await post('{"plate":"ABC","gate":1,"__proto__":{"x":1}}');
     expect(res.status).toBe(400);
     expect(res.json.error.details).toEqual({ field: '__proto__' });
+  });
+
+  it('an empty plate reaches the api, whose rules refuse it as ERR_INVALID_PLATE', async () => {
+    const res = await postJson(s.url, '/entries', { plate: '', gate: 1 });
+    expect(s.api.calls[0]?.plate).toBe('');
+    expect(res.json.error.code).toBe('ERR_INVALID_PLATE');
   });
 
   it('a 64-character plate reaches the api', async () => {

@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { ParkingApi } from '../types.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from './body.js';
+import { createEventsHandler, EVENTS_PATH, type EventsSource } from './events.js';
 import { encodeReply, errorReply, JSON_CONTENT_TYPE, writeReply, type EncodedReply } from './reply.js';
 import { bodyReader, createRoutes, type Route } from './routes.js';
 
@@ -49,6 +50,8 @@ export interface ApiServerOptions {
   liveness?: () => { ok: boolean; reason?: string };
   /** WebSocket upgrades on `path` (the cluster's `/peer`) go to `handle`; any other upgrade gets 404. */
   upgrade?: { path: string; handle: (req: IncomingMessage, socket: Duplex, head: Buffer) => void };
+  /** The node's change events, streamed on `GET /events` (src/api/events.ts). Absent: /events is 404. */
+  events?: EventsSource;
 }
 
 /** Methods that get their own metric label; any other token becomes `OTHER`, so labels stay bounded. */
@@ -72,9 +75,16 @@ export function createApiServer(options: ApiServerOptions): http.Server {
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.maxHeadersCount = MAX_HEADERS_COUNT;
 
+  const events = options.events === undefined ? undefined : createEventsHandler({ source: options.events, defer: (fn) => options.clock.defer(fn) });
+
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = options.clock.monotonic();
     const path = pathOf(req.url);
+    // A stream, not a reply: the events handler owns the response until the client goes away.
+    if (events !== undefined && path === EVENTS_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+      events(req, res);
+      return;
+    }
     const route = path === undefined ? undefined : routes.get(path);
     answer(req, res, route, limit)
       .then(({ reply, failure }) => {

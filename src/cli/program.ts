@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { addClientCommands } from './client-commands.js';
 import { addConsoleCommand } from './console-command.js';
+import { addLoadCommand } from './load-command.js';
 import { CliExit, ExitCodes, exitCodeFor } from './exit-codes.js';
 import { formatError } from './format.js';
 import type { CliIo } from './io.js';
@@ -40,6 +41,7 @@ export function buildProgram(io: CliIo): Command {
   addStartCommand(program, io);
   addClientCommands(program, io);
   addConsoleCommand(program, io);
+  addLoadCommand(program, io);
   program.addHelpText(
     'after',
     '\nExit codes: 0 done, 1 refused by the lot, 2 usage or config error, 3 node unreachable or failing.\nSee docs/cli.md.',

@@ -215,9 +215,15 @@ export function runLoad(options: LoadOptions): Promise<LoadSummary> {
 
   if (mode.kind === 'concurrency') {
     const worker = async (): Promise<void> => {
-      while (!stopped) {
+      for (let i = 1; !stopped; i++) {
         // Only when every plate is busy (plates < concurrency): wait a little for one to free up.
         if (!(await sendOne())) await new Promise<void>((resolve) => clock.setTimeout(resolve, 1));
+        // A target that answers without I/O (a Node object in-process) settles in microtasks only:
+        // check the deadline here, and let timers and I/O run now and then, or the loop never ends.
+        if (clock.monotonic() - startedAt >= options.durationMs) stop();
+        // A real setImmediate, not clock.defer: this is not timing but yielding the event loop, and a
+        // fake clock would run a deferral that re-defers itself forever without moving time.
+        else if (i % 32 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       }
     };
     for (let i = 0; i < mode.concurrency; i++) void worker();

@@ -143,3 +143,23 @@ describe('runLoad', () => {
     expect(() => runLoad(options(clock, [fakeNode(clock, 1).target], { mode: { kind: 'concurrency', concurrency: 0 } }))).toThrow(RangeError);
   });
 });
+
+describe('runLoad against a target that answers without I/O', () => {
+  it('still stops at the deadline (the workers yield to timers)', async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const instant: LoadTarget = {
+      trackEntry: async (plate, gate) => {
+        calls++;
+        return { plate, gate, enteredAt: 0, node: 'n' };
+      },
+      trackExit: async (plate, gate) => {
+        calls++;
+        return { car: { plate, gate, enteredAt: 0, node: 'n' }, gate, exitedAt: 0, stayMs: 0 };
+      },
+    };
+    const summary = await clock.run(runLoad(options(clock, [instant], { durationMs: 20 })), 1000, 5);
+    expect(summary.ok).toBe(calls);
+    expect(summary.ok).toBeGreaterThan(0);
+  });
+});

@@ -33,17 +33,16 @@ function loadTimes(update: Uint8Array, repeats: number): { ms: number; heapBytes
     Y.applyUpdate(lot.doc, update);
     times.push(performance.now() - t);
     occupied = lot.occupied;
-    heapBytes = heap() - base;
+    const alive = heap();
     lot.destroy();
+    heapBytes = alive - Math.min(base, heap());
   }
   return { ms: median(times), heapBytes, occupied };
 }
 
 const [visits, spaces, liveCars, loadRepeats] = process.argv.slice(2).map(Number) as [number, number, number, number];
-const base = heap();
-
 // A. Churn: `visits` visits through a lot of `spaces`, first in first out.
-const churn = new LotDocument({ incarnation: 'churn' });
+let churn: LotDocument = new LotDocument({ incarnation: 'churn' });
 const t0 = performance.now();
 const inside: string[] = [];
 for (let v = 0; v < visits; v++) {
@@ -55,7 +54,7 @@ for (let v = 0; v < visits; v++) {
 }
 const churnMs = performance.now() - t0;
 const churnUpdate = Y.encodeStateAsUpdate(churn.doc);
-const churnHeap = heap() - base;
+const churnAlive = heap();
 // The same live cars in a fresh document: what the state would be with no history.
 const fresh = new LotDocument({ incarnation: 'fresh' });
 for (const [, record] of churn.liveVisits()) fresh.enter({ plate: record.plate, gate: record.gate, enteredAt: record.enteredAt, node: record.node }, record.req);
@@ -63,15 +62,24 @@ const liveOnlyBytes = Y.encodeStateAsUpdate(fresh.doc).byteLength;
 fresh.destroy();
 const ended = visits - churn.occupied;
 churn.destroy();
+// Drop the reference so that GC can take it: the difference is the document's heap.
+churn = undefined!;
+inside.length = 0;
+const churnHeap = churnAlive - heap();
 const churnLoad = loadTimes(churnUpdate, loadRepeats);
 
-// B. `liveCars` cars, all inside.
-const base2 = heap();
-const full = new LotDocument({ incarnation: 'full' });
-for (let c = 0; c < liveCars; c++) full.enter({ plate: `L ${c}`, gate: (c % 4) + 1, enteredAt: 1_763_900_000_000 + c, node: 'n1' }, `q${c.toString(36)}`);
-const fullUpdate = Y.encodeStateAsUpdate(full.doc);
-const fullHeap = heap() - base2;
-full.destroy();
+// B. `liveCars` cars, all inside. Heap: with the document alive minus after it is dropped (both
+// after GC), so that garbage left over from part A cannot make the difference negative.
+function buildLive(): { update: Uint8Array; heapBytes: number } {
+  let full: LotDocument | undefined = new LotDocument({ incarnation: 'full' });
+  for (let c = 0; c < liveCars; c++) full.enter({ plate: `L ${c}`, gate: (c % 4) + 1, enteredAt: 1_763_900_000_000 + c, node: 'n1' }, `q${c.toString(36)}`);
+  const update = Y.encodeStateAsUpdate(full.doc);
+  const alive = heap();
+  full.destroy();
+  full = undefined;
+  return { update, heapBytes: alive - heap() };
+}
+const { update: fullUpdate, heapBytes: fullHeap } = buildLive();
 const fullLoad = loadTimes(fullUpdate, loadRepeats);
 
 process.stdout.write(

@@ -73,6 +73,8 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
   private timer: TimerHandle | undefined;
   private readonly onUpdate = (update: Uint8Array, origin: unknown) => {
     if (origin instanceof RemoteOrigin) return;
+    // With no peer, nobody needs the delta: a peer that links later gets everything by step 2.
+    if (this.peers.size === 0) return;
     this.pending.push(update);
     this.scheduleFlush();
   };

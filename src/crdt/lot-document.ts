@@ -2,8 +2,8 @@
  * The lot as a Yjs document, laid out as an observed-remove (add-wins) map of visits.
  *
  * Root `visits: Y.Map<VisitRecord>` is keyed by a visit id that is unique in the whole history of the
- * cluster (`<incarnation>.<counter>`: the incarnation is a random per-process id, the counter counts
- * this process's entries). A key is written once, by the entry, and deleted at most once, by an exit.
+ * cluster (`<clientID>.<counter>` in base 36: the Yjs clientID of this process's document, which Yjs
+ * requires to be unique, and a count of this document's entries). A key is written once, by the entry, and deleted at most once, by an exit.
  * So two replicas never `set` the same key, and the Y.Map rule "concurrent sets of one key: the higher
  * clientID wins" never comes into play: an exit deletes exactly the visit items it observed, and a
  * visit created concurrently elsewhere has a key the exit never saw, so it survives. A plate is inside
@@ -12,11 +12,12 @@
  * The plate -> visits index is derived, kept up to date by an observer, so reads are O(1) whatever
  * the origin of a change (local transaction, peer update, sync).
  */
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as Y from 'yjs';
 import type { Car } from '../types.js';
 
-/** The value of one visit key. `req` is the request id of the entry (idempotent retries). */
+/** The value of one visit key. `req` tags the request id of the entry (idempotent retries). */
 export interface VisitRecord {
   plate: string;
   gate: number;
@@ -46,6 +47,15 @@ function isVisitRecord(value: unknown): value is VisitRecord {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return typeof v.plate === 'string' && typeof v.gate === 'number' && typeof v.enteredAt === 'number' && typeof v.node === 'string';
+}
+
+/**
+ * What a visit stores of its entry's request id: 64 bits of its SHA-256, base64url (11 characters),
+ * instead of the id itself (a client's UUID is 36). A collision needs two requests for the same plate
+ * with equal tags: 2^-64.
+ */
+export function requestTag(req: string): string {
+  return createHash('sha256').update(req).digest().subarray(0, 8).toString('base64url');
 }
 
 function toCar(record: VisitRecord): Car {
@@ -113,8 +123,10 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
 
   /** Records a new visit in one local transaction; returns its id. */
   enter(car: Car, req?: string): string {
-    const id = `${this.incarnation}.${(this.counter++).toString(36)}`;
-    const record: VisitRecord = req === undefined ? { ...car } : { ...car, req };
+    // The Yjs clientID is unique per live document by Yjs's own contract (reusing one corrupts the
+    // document), so it makes a short, unique visit-id prefix: a few bytes per visit on the wire.
+    const id = `${this.doc.clientID.toString(36)}.${(this.counter++).toString(36)}`;
+    const record: VisitRecord = req === undefined ? { ...car } : { ...car, req: requestTag(req) };
     this.doc.transact(() => this.visits.set(id, record));
     return id;
   }
@@ -128,6 +140,13 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
       });
     }
     return observed;
+  }
+
+  /** True when a live visit of this plate was recorded by the request `req` (idempotent retries). */
+  enteredBy(plate: string, req: string): Car | undefined {
+    const tag = requestTag(req);
+    const found = this.visitsOf(plate).find(([, visit]) => visit.req === tag);
+    return found === undefined ? undefined : toCar(found[1]);
   }
 
   /** Every live visit, for tests and checkers: visit id -> record. */

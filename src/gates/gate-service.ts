@@ -44,7 +44,8 @@ export interface GateServiceOptions {
   resultCacheSize?: number;
 }
 
-type Cached = { ok: true; value: CommandResult } | { ok: false; error: WireError };
+/** A command's outcome; `replicated` settles once its write is on the peers (or the ack timeout). */
+type Cached = ({ ok: true; value: CommandResult } | { ok: false; error: WireError }) & { replicated: Promise<void> };
 
 export class GateService {
   private readonly options: GateServiceOptions;
@@ -83,11 +84,21 @@ export class GateService {
     await Promise.all([...this.workers.keys()].map((gate) => this.release(gate)));
   }
 
-  /** Runs a command on its gate's worker. Throws NotOwnerError when the gate does not run here. */
-  execute(command: GateCommand): Promise<CommandResult> {
+  /**
+   * Runs a command on its gate's worker. Throws NotOwnerError when the gate does not run here.
+   *
+   * The worker serializes the decision and the write (two commands at one gate never decide on the
+   * same state); waiting for the peers' acks happens outside it, so a gate pipelines its writes and
+   * is not limited to one write per replication round trip. Each answer still waits for its own
+   * write to be acknowledged, and acks are cumulative, so answers keep the gate's order.
+   */
+  async execute(command: GateCommand): Promise<CommandResult> {
     const worker = this.workers.get(command.gate);
-    if (worker === undefined) return Promise.reject(new NotOwnerError(command.gate));
-    return worker.run(() => this.apply(command));
+    if (worker === undefined) throw new NotOwnerError(command.gate);
+    const outcome = await worker.run(() => this.apply(command));
+    await outcome.replicated;
+    if (!outcome.ok) throw ParkingError.fromWire(outcome.error);
+    return outcome.value;
   }
 
   private snapshot(): LotSnapshot {
@@ -95,45 +106,38 @@ export class GateService {
     return { spaces: this.options.spaces, gates: this.options.gates, occupied: lot.occupied, carOf: (plate) => lot.carOf(plate) };
   }
 
-  private async apply(command: GateCommand): Promise<CommandResult> {
+  /** Decides and writes; synchronous, so nothing interleaves inside one gate's decision. */
+  private apply(command: GateCommand): Cached {
     const cached = this.results.get(command.requestId);
-    if (cached !== undefined) {
-      if (cached.ok) return cached.value;
-      throw ParkingError.fromWire(cached.error);
-    }
+    if (cached !== undefined) return cached;
     const { lot, clock, metrics } = this.options;
+    let result: Cached;
     try {
-      let value: CommandResult;
       if (command.op === 'entry') {
-        const retried = lot.visitsOf(command.plate).find(([, visit]) => visit.req === command.requestId);
+        const retried = lot.enteredBy(command.plate, command.requestId);
         if (retried !== undefined) {
-          const [, v] = retried;
-          value = { plate: v.plate, gate: v.gate, enteredAt: v.enteredAt, node: v.node };
+          result = { ok: true, value: retried, replicated: this.options.whenReplicated() };
         } else {
           const car = decideEntry(this.snapshot(), { plate: command.plate, gate: command.gate, now: clock.now(), node: this.options.node });
           lot.enter(car, command.requestId);
           metrics.entries.inc();
-          await this.options.whenReplicated();
-          value = car;
+          result = { ok: true, value: car, replicated: this.options.whenReplicated() };
         }
       } else {
         const now = clock.now();
         const decision = decideExit(this.snapshot(), { plate: command.plate, gate: command.gate, now });
         lot.leave(decision.plate);
         metrics.exits.inc();
-        await this.options.whenReplicated();
-        value = { car: decision.car, gate: decision.gate, exitedAt: now, stayMs: decision.stayMs };
+        result = { ok: true, value: { car: decision.car, gate: decision.gate, exitedAt: now, stayMs: decision.stayMs }, replicated: this.options.whenReplicated() };
       }
       metrics.occupancy.set(lot.occupied);
-      this.remember(command.requestId, { ok: true, value });
-      return value;
     } catch (err) {
-      if (isParkingError(err)) {
-        metrics.rejections.inc({ code: err.code });
-        this.remember(command.requestId, { ok: false, error: err.toWire() });
-      }
-      throw err;
+      if (!isParkingError(err)) throw err;
+      metrics.rejections.inc({ code: err.code });
+      result = { ok: false, error: err.toWire(), replicated: Promise.resolve() };
     }
+    this.remember(command.requestId, result);
+    return result;
   }
 
   private remember(requestId: string, result: Cached): void {

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { LotDocument } from '../../../src/crdt/lot-document.js';
+import { GateService } from '../../../src/gates/gate-service.js';
+import { createMetrics } from '../../../src/metrics.js';
+import { FakeClock } from '../../support/fake-clock.js';
+
+function service(spaces = 10) {
+  const lot = new LotDocument({ incarnation: 'x' });
+  const acks: Array<() => void> = [];
+  const svc = new GateService({
+    lot, clock: new FakeClock(), metrics: createMetrics(), node: 'n1', gates: 4, spaces,
+    whenReplicated: () => new Promise<void>((resolve) => acks.push(resolve)),
+  });
+  svc.acquire(1);
+  return { lot, svc, acks };
+}
+
+describe('GateService', () => {
+  it('decides and writes in arrival order but answers each command only once its write is acknowledged', async () => {
+    const { lot, svc, acks } = service();
+    const answered: string[] = [];
+    const first = svc.execute({ op: 'entry', plate: 'A', gate: 1, requestId: 'r1' }).then(() => answered.push('A'));
+    const second = svc.execute({ op: 'entry', plate: 'B', gate: 1, requestId: 'r2' }).then(() => answered.push('B'));
+    await new Promise((r) => setImmediate(r));
+    // Both writes are in the replica (the gate pipelines), neither is answered.
+    expect(lot.occupied).toBe(2);
+    expect(answered).toEqual([]);
+    acks[0]!();
+    acks[1]!();
+    await Promise.all([first, second]);
+    expect(answered).toEqual(['A', 'B']);
+  });
+
+  it('answers a retried request from its first outcome instead of applying it twice', async () => {
+    const { lot, svc, acks } = service();
+    const first = svc.execute({ op: 'entry', plate: 'A', gate: 1, requestId: 'same' });
+    const retry = svc.execute({ op: 'entry', plate: 'A', gate: 1, requestId: 'same' });
+    await new Promise((r) => setImmediate(r));
+    acks.forEach((ack) => ack());
+    expect(await retry).toEqual(await first);
+    expect(lot.visitsOf('A')).toHaveLength(1);
+  });
+
+  it('recognises a retried entry by the tag in its visit, even without the cached result', async () => {
+    const { lot, svc, acks } = service();
+    lot.enter({ plate: 'A', gate: 2, enteredAt: 5, node: 'old-owner' }, 'lost-answer');
+    const retry = svc.execute({ op: 'entry', plate: 'A', gate: 1, requestId: 'lost-answer' });
+    await new Promise((r) => setImmediate(r));
+    acks.forEach((ack) => ack());
+    expect(await retry).toEqual({ plate: 'A', gate: 2, enteredAt: 5, node: 'old-owner' });
+  });
+
+  it('refuses with the lot rules and remembers the refusal', async () => {
+    const { svc } = service(1);
+    const ok = svc.execute({ op: 'entry', plate: 'A', gate: 1, requestId: 'r1' });
+    await expect(svc.execute({ op: 'entry', plate: 'B', gate: 1, requestId: 'r2' })).rejects.toMatchObject({ code: 'ERR_LOT_FULL' });
+    await expect(svc.execute({ op: 'entry', plate: 'B', gate: 1, requestId: 'r2' })).rejects.toMatchObject({ code: 'ERR_LOT_FULL' });
+    void ok;
+  });
+
+  it('refuses a gate it does not run', async () => {
+    const { svc } = service();
+    await expect(svc.execute({ op: 'exit', plate: 'A', gate: 3, requestId: 'r' })).rejects.toMatchObject({ code: 'ERR_GATE_UNAVAILABLE' });
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * The lot as a Yjs document, laid out as an observed-remove (add-wins) map of visits.
  *
- * Root `visits: Y.Map<VisitRecord>` is keyed by a visit id that is unique in the whole history of the
+ * Root `visits: Y.Map<StoredVisit>` is keyed by a visit id that is unique in the whole history of the
  * cluster (`<clientID>.<counter>` in base 36: the Yjs clientID of this process's document, which Yjs
  * requires to be unique, and a count of this document's entries). A key is written once, by the entry, and deleted at most once, by an exit.
  * So two replicas never `set` the same key, and the Y.Map rule "concurrent sets of one key: the higher
@@ -43,10 +43,24 @@ export interface LotDocumentEvents {
   'car:left': [Car, ChangeInfo];
 }
 
-function isVisitRecord(value: unknown): value is VisitRecord {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v.plate === 'string' && typeof v.gate === 'number' && typeof v.enteredAt === 'number' && typeof v.node === 'string';
+/**
+ * How a visit is stored: a tuple `[plate, gate, enteredAt, node, req?]`, not an object, because Yjs
+ * encodes an object's field names in every update (about 25 bytes a visit on the wire and in the
+ * document). `VisitRecord` is its decoded form.
+ */
+export type StoredVisit = [plate: string, gate: number, enteredAt: number, node: string, req?: string];
+
+function encodeVisit(record: VisitRecord): StoredVisit {
+  return record.req === undefined ? [record.plate, record.gate, record.enteredAt, record.node] : [record.plate, record.gate, record.enteredAt, record.node, record.req];
+}
+
+/** The record behind a stored value, or undefined for anything malformed (a buggy or hostile peer). */
+export function decodeVisit(value: unknown): VisitRecord | undefined {
+  if (!Array.isArray(value) || value.length < 4 || value.length > 5) return undefined;
+  const [plate, gate, enteredAt, node, req] = value as unknown[];
+  if (typeof plate !== 'string' || typeof gate !== 'number' || typeof enteredAt !== 'number' || typeof node !== 'string') return undefined;
+  if (req !== undefined && typeof req !== 'string') return undefined;
+  return req === undefined ? { plate, gate, enteredAt, node } : { plate, gate, enteredAt, node, req };
 }
 
 /**
@@ -81,7 +95,7 @@ export interface LotDocumentOptions {
 export class LotDocument extends EventEmitter<LotDocumentEvents> {
   readonly doc: Y.Doc;
   readonly incarnation: string;
-  private readonly visits: Y.Map<VisitRecord>;
+  private readonly visits: Y.Map<StoredVisit>;
   private readonly byPlate = new Map<string, Map<string, VisitRecord>>();
   private counter = 0;
 
@@ -89,8 +103,8 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
     super();
     this.incarnation = options.incarnation;
     this.doc = options.doc ?? new Y.Doc({ gc: true });
-    this.visits = this.doc.getMap<VisitRecord>(VISITS_KEY);
-    this.visits.forEach((record, id) => this.index(id, record));
+    this.visits = this.doc.getMap<StoredVisit>(VISITS_KEY);
+    this.visits.forEach((stored, id) => this.index(id, stored));
     this.visits.observe((event) => this.onChange(event));
   }
 
@@ -127,7 +141,7 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
     // document), so it makes a short, unique visit-id prefix: a few bytes per visit on the wire.
     const id = `${this.doc.clientID.toString(36)}.${(this.counter++).toString(36)}`;
     const record: VisitRecord = req === undefined ? { ...car } : { ...car, req: requestTag(req) };
-    this.doc.transact(() => this.visits.set(id, record));
+    this.doc.transact(() => this.visits.set(id, encodeVisit(record)));
     return id;
   }
 
@@ -161,9 +175,10 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
     this.removeAllListeners();
   }
 
-  private index(id: string, record: unknown): boolean {
+  private index(id: string, stored: unknown): VisitRecord | undefined {
     // A peer could send a structurally valid update with a malformed value; it must not poison reads.
-    if (!isVisitRecord(record)) return false;
+    const record = decodeVisit(stored);
+    if (record === undefined) return undefined;
     let visits = this.byPlate.get(record.plate);
     const wasEmpty = visits === undefined;
     if (visits === undefined) {
@@ -171,33 +186,35 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
       this.byPlate.set(record.plate, visits);
     }
     visits.set(id, record);
-    return wasEmpty;
+    return wasEmpty ? record : undefined;
   }
 
-  private unindex(id: string, record: unknown): boolean {
-    if (!isVisitRecord(record)) return false;
+  /** Drops a visit from the index; returns its record when it was the plate's last live visit. */
+  private unindex(id: string, stored: unknown): VisitRecord | undefined {
+    const record = decodeVisit(stored);
+    if (record === undefined) return undefined;
     const visits = this.byPlate.get(record.plate);
-    if (visits === undefined || !visits.delete(id)) return false;
+    if (visits === undefined || !visits.delete(id)) return undefined;
     if (visits.size === 0) {
       this.byPlate.delete(record.plate);
-      return true;
+      return record;
     }
-    return false;
+    return undefined;
   }
 
-  private onChange(event: Y.YMapEvent<VisitRecord>): void {
+  private onChange(event: Y.YMapEvent<StoredVisit>): void {
     const info: ChangeInfo = { local: event.transaction.local, origin: event.transaction.origin };
     const entered: Car[] = [];
     const left: Car[] = [];
     // changes.keys must be read inside the observer (Yjs computes it lazily from the transaction).
     event.changes.keys.forEach((change, id) => {
       if (change.action === 'delete' || change.action === 'update') {
-        const old = change.oldValue as unknown;
-        if (this.unindex(id, old) && isVisitRecord(old)) left.push(toCar(old));
+        const gone = this.unindex(id, change.oldValue as unknown);
+        if (gone !== undefined) left.push(toCar(gone));
       }
       if (change.action === 'add' || change.action === 'update') {
-        const record = this.visits.get(id);
-        if (this.index(id, record) && isVisitRecord(record)) entered.push(toCar(record));
+        const first = this.index(id, this.visits.get(id));
+        if (first !== undefined) entered.push(toCar(first));
       }
     });
     for (const car of entered) this.emit('car:entered', car, info);

@@ -85,6 +85,8 @@ describe('LotDocument', () => {
   it('ignores malformed values written by a peer instead of breaking reads', () => {
     const evil = new Y.Doc();
     evil.getMap('visits').set('x.0', { plate: 42 } as unknown as object);
+    evil.getMap('visits').set('x.1', ['P', '1', 2, 'n'] as unknown as object);
+    evil.getMap('visits').set('x.2', ['P', 1, 2, 'n', 'r', 'extra'] as unknown as object);
     const a = new LotDocument({ incarnation: 'a' });
     Y.applyUpdate(a.doc, Y.encodeStateAsUpdate(evil), 'peer');
     expect(a.occupied).toBe(0);

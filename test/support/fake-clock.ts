@@ -59,22 +59,29 @@ export class FakeClock implements Clock {
     return this.timers.filter((t) => !t.cancelled).length;
   }
 
-  /** Moves time forward by `ms`, firing every timer that falls due, in order. */
+  /** Moves time forward by `ms`, firing every timer that falls due, in order, one event-loop turn apart. */
   async advance(ms: number): Promise<void> {
     const target = this.time + ms;
     await turn();
-    for (;;) {
-      this.timers = this.timers.filter((t) => !t.cancelled);
-      const next = this.timers.reduce<Timer | undefined>((a, t) => (a === undefined || t.due < a.due || (t.due === a.due && t.id < a.id) ? t : a), undefined);
-      if (next === undefined || next.due > target) break;
-      this.time = Math.max(this.time, next.due);
-      if (next.every !== undefined) next.due += next.every;
-      else next.cancelled = true;
-      next.fn();
-      await turn();
-    }
+    while (this.fireNext(target)) await turn();
     this.time = target;
     await turn();
+  }
+
+  /**
+   * Moves time forward by `ms` synchronously, firing due timers in order, without turning the event
+   * loop between them (for code whose timers do not wait on I/O, like the transport's handshake).
+   */
+  advanceSync(ms: number): void {
+    const target = this.time + ms;
+    while (this.fireNext(target));
+    this.time = target;
+  }
+
+  /** advanceSync, then lets promise callbacks run so awaited results settle (no I/O turn). */
+  async tick(ms: number): Promise<void> {
+    this.advanceSync(ms);
+    for (let i = 0; i < 10; i++) await Promise.resolve();
   }
 
   /** Advances in `stepMs` steps until `promise` settles (at most `limitMs`); returns its outcome. */
@@ -96,6 +103,18 @@ export class FakeClock implements Clock {
       await this.advance(stepMs);
     }
     throw new Error(`condition not reached within ${limitMs} ms of fake time`);
+  }
+
+  /** Fires the earliest timer due by `target` (ties: creation order); false when none is. */
+  private fireNext(target: number): boolean {
+    this.timers = this.timers.filter((t) => !t.cancelled);
+    const next = this.timers.reduce<Timer | undefined>((a, t) => (a === undefined || t.due < a.due || (t.due === a.due && t.id < a.id) ? t : a), undefined);
+    if (next === undefined || next.due > target) return false;
+    this.time = Math.max(this.time, next.due);
+    if (next.every !== undefined) next.due += next.every;
+    else next.cancelled = true;
+    next.fn();
+    return true;
   }
 
   private add(fn: () => void, ms: number, every: number | undefined): Timer {

@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/log.js';
 import { randomId } from '../../src/random.js';
 import type { PeerIdentity } from '../../src/transport/types.js';
 import { WsTransport, type WsTransportOptions } from '../../src/transport/ws-transport.js';
-import { ManualClock } from './transport-fake-clock.js';
+import { FakeClock } from './fake-clock.js';
 
 export interface PeerServer {
   server: Server;
@@ -51,14 +51,14 @@ export interface WsNode {
   server: PeerServer;
   identity: PeerIdentity;
   address: string;
-  clock: ManualClock;
+  clock: FakeClock;
   stop(): Promise<void>;
 }
 
 /** A started WsTransport behind its own HTTP server; cluster 'test' and cookie 'secret' unless given. */
 export async function startWsNode(name: string, options: Partial<Omit<WsTransportOptions, 'identity'>> & { cluster?: string; incarnation?: string } = {}): Promise<WsNode> {
   const server = await startPeerServer();
-  const clock = (options.clock as ManualClock | undefined) ?? new ManualClock();
+  const clock = (options.clock as FakeClock | undefined) ?? new FakeClock();
   const identity: PeerIdentity = { cluster: options.cluster ?? 'test', name, incarnation: options.incarnation ?? randomId(), url: server.url };
   const transport = new WsTransport({ cookie: 'secret', logger: silentLogger(), ...options, clock, identity });
   server.use(transport);

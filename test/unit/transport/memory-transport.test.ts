@@ -4,16 +4,16 @@ import { seededRandom } from '../../../src/random.js';
 import { MessageType } from '../../../src/transport/envelope.js';
 import { MemoryNetwork, type MemoryNetworkOptions, type MemoryTransport } from '../../../src/transport/memory-transport.js';
 import type { PeerLink, RefusedInfo } from '../../../src/transport/types.js';
-import { ManualClock } from '../../support/transport-fake-clock.js';
+import { FakeClock } from '../../support/fake-clock.js';
 
 interface Net {
-  clock: ManualClock;
+  clock: FakeClock;
   network: MemoryNetwork;
   node(name: string, extra?: { cookie?: string; cluster?: string; incarnation?: string }): Promise<MemoryTransport>;
 }
 
 function net(options: Partial<MemoryNetworkOptions> = {}): Net {
-  const clock = new ManualClock();
+  const clock = new FakeClock();
   const network = new MemoryNetwork({ clock, ...options });
   return {
     clock,

@@ -124,9 +124,9 @@ describe('WsTransport: timeouts', () => {
     const a = await node('a');
     const client = await rawClient(a);
     const refused = nextEvent<[RefusedInfo]>(a.transport, 'link:refused');
-    a.clock.advance(4999);
+    a.clock.advanceSync(4999);
     expect(client.frames).toHaveLength(1);
-    a.clock.advance(1);
+    a.clock.advanceSync(1);
     expect((await refused)[0]).toMatchObject({ direction: 'inbound', reason: 'timeout' });
     expect((await client.closed)[0]).toBe(4001);
     expect(refuseOf(client.frames[1])).toMatchObject({ reason: 'timeout' });
@@ -144,7 +144,7 @@ describe('WsTransport: timeouts', () => {
       const b = await node('b', { handshakeTimeoutMs: 100 });
       const dial = b.transport.dial(`127.0.0.1:${(silent.address() as { port: number }).port}`);
       await gotAuth;
-      b.clock.advance(100);
+      b.clock.advanceSync(100);
       const err = await dial.catch((e: Error) => e);
       expect(err).toBeInstanceOf(HandshakeError);
       expect(err).toMatchObject({ reason: 'timeout' });
@@ -158,7 +158,7 @@ describe('WsTransport: timeouts', () => {
     const b = await node('b', { handshakeTimeoutMs: 50 });
     // 192.0.2.0/24 is TEST-NET-1: never routed, so the connect stays pending (or fails at once).
     const dial = b.transport.dial('192.0.2.1:9');
-    b.clock.advance(50);
+    b.clock.advanceSync(50);
     await expect(dial).rejects.toBeInstanceOf(NodeUnreachableError);
   });
 });

@@ -67,20 +67,10 @@ export function request(url, method, body, opts = {}) {
 }
 
 /**
- * A seeded PRNG (mulberry32), so a workload can be replayed from its seed.
- * @param {number} seed
- * @returns {() => number} uniform in [0, 1)
+ * A seeded PRNG, so a workload can be replayed from its seed: the node's own (src/random.ts), from the
+ * build that `npm run test:system` makes first.
  */
-export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as prng } from '../../../dist/src/random.js';
 
 /** Wall-clock time in ms with sub-ms precision, comparable across the lab's processes. */
 export function now() {

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
 import { hostname, networkInterfaces } from 'node:os';
 import { createApiServer } from './api/server.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { Dialer } from './cluster/dialer.js';
 import { Membership, type MemberEvent } from './cluster/membership.js';
 import { Replicator } from './cluster/replicator.js';
@@ -84,6 +84,8 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
   private startedAt = 0;
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   private joined = false;
+  private joinWindowEnds = 0;
+  private joinTimer: TimerHandle | undefined;
   private stopping: Promise<void> | undefined;
 
   /** Creates a node from a validated config; nothing listens until start(). */
@@ -158,12 +160,12 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     this.components.onName?.(name);
     this.log.info({ url: this.identity.url, incarnation: this.incarnation }, 'node starting');
 
-    const membership = new Membership({ self: this.identity, clock, logger, heartbeatIntervalMs: this.config.heartbeatIntervalMs, suspectTimeoutMs: this.config.suspectTimeoutMs, failureTimeoutMs: this.config.failureTimeoutMs });
-    const replicator = new Replicator({ lot: this.lot, clock, logger, antiEntropyIntervalMs: this.config.antiEntropyIntervalMs, replicationAckTimeoutMs: this.config.replicationAckTimeoutMs, pushCoalesceMs: this.config.pushCoalesceMs });
+    // Not placed until joined (see checkJoined): a node with an empty replica runs no gate.
+    const membership = new Membership({ self: this.identity, clock, logger, heartbeatIntervalMs: this.config.heartbeatIntervalMs, suspectTimeoutMs: this.config.suspectTimeoutMs, failureTimeoutMs: this.config.failureTimeoutMs, selfReady: false });
+    const replicator = new Replicator({ lot: this.lot, clock, logger, antiEntropyIntervalMs: this.config.antiEntropyIntervalMs, replicationAckTimeoutMs: this.config.replicationAckTimeoutMs, pushCoalesceMs: this.config.pushCoalesceMs, canAnnounce: () => this.joined });
     const service = new GateService({ lot: this.lot, clock, metrics, node: name, gates: this.config.gates, spaces: this.config.spaces, whenReplicated: () => replicator.whenReplicated() });
     const router = new CommandRouter({ self: name, table: this.table, service, lot: this.lot, linkOf: (n) => membership.linkOf(n), clock, random, logger, metrics, commandDeadlineMs: this.config.commandDeadlineMs });
     Object.assign(this, { membership, replicator, service, router });
-    membership.setSelfReady(false);
     for (const warning of configWarnings(this.config)) this.log.warn({ warning }, 'risky config');
 
     for (const event of ['member:up', 'member:suspect', 'member:down', 'member:left'] as const) {
@@ -171,7 +173,7 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     }
     membership.on('view:changed', (names) => this.table.update(names));
     this.table.on('gate:moved', (move) => this.onGateMoved(move));
-    this.table.update(membership.liveNames());
+    this.table.update(membership.placementNames());
 
     const admit: AdmitFn = (remote, context) => membership.admit(remote, context);
     const transport = this.components.createTransport?.(this.identity, admit) ?? new WsTransport({
@@ -197,13 +199,15 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     replicator.start();
     const discovery = this.components.createDiscovery?.(this) ?? this.defaultDiscovery(port, advertise);
     this.discovery = discovery;
-    discovery.on('peer:found', (peer) => this.dialer?.add(peer.address));
+    // Peers found before this node joined are waited for (tried once) before it runs gates.
+    discovery.on('peer:found', (peer) => this.dialer?.add(peer.address, !this.joined));
     discovery.on('peer:lost', (peer) => this.dialer?.remove(peer.address));
     await discovery.start();
     // Until every peer known now was tried once and every link is caught up, this node runs no gate:
     // a node (re)joining with an empty replica must not answer for a lot it has not seen yet.
     for (const peer of discovery.peers()) this.dialer.add(peer.address, true);
     this.state = 'running';
+    this.joinWindowEnds = clock.monotonic() + this.joinWindowMs();
     this.checkJoined();
     this.log.info({ url: this.identity.url, ms: Math.round(clock.monotonic() - this.startedAt) }, 'node ready');
     this.emit('node:ready');
@@ -238,6 +242,7 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     let timer: ReturnType<Clock['setTimeout']> | undefined;
     await Promise.race([graceful(), new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, this.config.shutdownTimeoutMs)))]);
     if (timer !== undefined) clock.clearTimeout(timer);
+    if (this.joinTimer !== undefined) clock.clearTimeout(this.joinTimer);
     this.dialer?.stop();
     await this.discovery?.stop().catch((err: unknown) => this.log.warn({ err }, 'discovery stop failed'));
     this.membership?.stop();
@@ -294,7 +299,6 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
   readiness(): { ready: boolean; reason?: string } {
     if (this.state !== 'running') return { ready: false, reason: this.state };
     if (!this.joined) return { ready: false, reason: 'joining the cluster' };
-    if (this.replicator !== undefined && !this.replicator.allSynced()) return { ready: false, reason: 'catching up with peers' };
     return { ready: true };
   }
 
@@ -318,13 +322,40 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     link.on('message', (type: number, payload: Uint8Array) => this.dispatch(link, type, payload));
   }
 
-  /** Latches "joined" once start-up dialing is done and every link is caught up (see start()). */
+  /**
+   * How long a starting node listens for peers before it may run gates alone: mDNS answers arrive
+   * about a second after start (probing), a DNS poll a few ms after; static peers are known at once.
+   */
+  private joinWindowMs(): number {
+    if (this.components.createDiscovery !== undefined) return 0;
+    return this.config.discovery === 'mdns' ? 1500 : this.config.discovery === 'dns' ? 1000 : 0;
+  }
+
+  /**
+   * Latches "joined": the join window has passed, every peer found before now was tried once, and
+   * every link is caught up (its first step 2 arrived). Only then does this node run gates, say
+   * SYNCED to its peers (so they place gates on it), and report ready.
+   */
   private checkJoined(): void {
     if (this.joined || this.state !== 'running' || this.dialer === undefined || this.replicator === undefined) return;
+    const { clock } = this.components;
+    const early = this.joinWindowEnds - clock.monotonic();
+    if (early > 0) {
+      // Look again when the window closes (a timer may fire a little early: checked again then).
+      if (this.joinTimer === undefined) {
+        this.joinTimer = clock.setTimeout(() => {
+          this.joinTimer = undefined;
+          this.checkJoined();
+        }, Math.ceil(early) + 1);
+        this.joinTimer.unref?.();
+      }
+      return;
+    }
     if (this.dialer.initialPending() > 0 || !this.replicator.allSynced()) return;
     this.joined = true;
     this.log.info({ peers: this.transport?.links().length ?? 0 }, 'joined');
     this.membership?.setSelfReady(true);
+    this.replicator.announceSynced();
   }
 
   private onLinkDown(link: PeerLink, reason: string): void {

@@ -61,7 +61,12 @@ export class Dialer {
    * of those was tried once (see {@link initialPending}).
    */
   add(address: string, initial = false): void {
-    if (this.stopped || this.targets.has(address) || this.ignored.has(address)) return;
+    if (this.stopped || this.ignored.has(address)) return;
+    if (this.targets.has(address)) {
+      // Found again before its first dial finished (discovery reports at start and in peers()).
+      if (initial && this.targets.get(address)!.attempt === 0 && this.targets.get(address)!.name === undefined) this.initial.add(address);
+      return;
+    }
     if (initial) this.initial.add(address);
     const target: Target = { address, attempt: 0, timer: undefined, dialing: false, name: undefined };
     this.targets.set(address, target);
@@ -127,11 +132,12 @@ export class Dialer {
           this.attempted(target.address);
           return;
         }
-        const remote = err instanceof HandshakeError ? (err.details?.remote as { name?: string } | undefined) : undefined;
-        if (remote?.name !== undefined) target.name = remote.name;
         const level = target.attempt < 3 ? 'debug' : 'info';
         this.log[level]({ address: target.address, attempt: target.attempt, code: (err as { code?: string }).code, reason: err instanceof HandshakeError ? err.reason : undefined }, 'dial failed');
         this.schedule(target);
+        // Refused because our name is taken by a live node (maybe our own previous incarnation, not yet
+        // declared dead): we have not joined that peer, so it stays a peer we wait for.
+        if (err instanceof HandshakeError && err.reason === 'duplicate-name') return;
         this.attempted(target.address);
       },
     );

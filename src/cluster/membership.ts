@@ -22,6 +22,10 @@ export interface MembershipOptions {
   heartbeatIntervalMs: number;
   suspectTimeoutMs: number;
   failureTimeoutMs: number;
+  /** Whether self counts in placement from the start (default true; a node that joins starts false). */
+  selfReady?: boolean;
+  /** Dead and left members are forgotten after this long (default one hour). */
+  retentionMs?: number;
 }
 
 interface Member {
@@ -61,12 +65,13 @@ export class Membership extends EventEmitter<MembershipEvents> {
   private readonly members = new Map<string, Member>();
   private timer: TimerHandle | undefined;
   private lastView = '';
-  private selfReady = true;
+  private selfReady: boolean;
 
   constructor(options: MembershipOptions) {
     super();
     this.options = options;
     this.log = options.logger.child({ component: 'membership' });
+    this.selfReady = options.selfReady ?? true;
     this.lastView = this.placementNames().join(',');
   }
 
@@ -217,6 +222,11 @@ export class Membership extends EventEmitter<MembershipEvents> {
   /** One heartbeat round: ping every linked member, then judge silences. */
   tick(): void {
     const now = this.options.clock.monotonic();
+    const wallNow = this.options.clock.now();
+    for (const [name, m] of this.members) {
+      // Forget long-gone members, so a cluster that churns through names does not grow forever.
+      if ((m.status === 'dead' || m.status === 'left') && wallNow - m.since > (this.options.retentionMs ?? 3_600_000)) this.members.delete(name);
+    }
     for (const m of this.members.values()) {
       if (m.link === undefined || !m.link.open) continue;
       if (m.status !== 'alive' && m.status !== 'suspect') continue;

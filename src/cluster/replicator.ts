@@ -38,29 +38,45 @@ export interface ReplicatorOptions {
   antiEntropyIntervalMs: number;
   replicationAckTimeoutMs: number;
   pushCoalesceMs: number;
+  /**
+   * Whether this node may tell peers it is caught up (SYNCED), i.e. it has joined and runs gates.
+   * Default: always. Until then peers must not place gates on it.
+   */
+  canAnnounce?: () => boolean;
 }
 
 interface Waiter {
   seq: number;
+  done: boolean;
   resolve: () => void;
 }
 
 interface PeerState {
   link: PeerLink;
+  /** Its first step 2 arrived: we hold what it had when the link came up. */
   synced: boolean;
+  /** Highest sequence number it acknowledged (acks are cumulative: messages on a link keep order). */
   acked: number;
-  resync: boolean;
+  /**
+   * A message to it was dropped (backlog over the limit). Until a step 2 sent after the drop is
+   * acknowledged (`resyncSeq`), its acks prove nothing (a later update may sit in its Yjs pending
+   * store, waiting for the dropped one), so they release no waiter.
+   */
+  resyncing: boolean;
+  resyncSeq: number | undefined;
   waiters: Waiter[];
 }
 
 export interface ReplicatorEvents {
   /** The first step 2 from this peer arrived: we hold everything it had when the link came up. */
   'peer:synced': [string];
-  /** The peer told us (SYNCED) that it holds everything we had when the link came up. */
+  /** The peer told us (SYNCED) that it holds our lot and runs gates. */
   'peer:caught-up': [PeerLink];
   /** A local update was pushed (bytes per peer), for metrics and benchmarks. */
   'update:pushed': [number];
 }
+
+const EMPTY = new Uint8Array(0);
 
 export class Replicator extends EventEmitter<ReplicatorEvents> {
   private readonly options: ReplicatorOptions;
@@ -69,7 +85,10 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
   private readonly peers = new Map<PeerLink, PeerState>();
   private pending: Uint8Array[] = [];
   private flushScheduled = false;
+  /** Sequence numbers of every acknowledged message we send (pushed updates and step 2s). */
   private seq = 0;
+  /** The seq of the last pushed update. */
+  private lastPushSeq = 0;
   private timer: TimerHandle | undefined;
   private readonly onUpdate = (update: Uint8Array, origin: unknown) => {
     if (origin instanceof RemoteOrigin) return;
@@ -102,17 +121,14 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
   }
 
   addLink(link: PeerLink): void {
-    const peer: PeerState = { link, synced: false, acked: 0, resync: false, waiters: [] };
+    const peer: PeerState = { link, synced: false, acked: 0, resyncing: false, resyncSeq: undefined, waiters: [] };
     this.peers.set(link, peer);
     link.on('drain', () => {
-      if (!peer.resync) return;
-      peer.resync = false;
+      if (!peer.resyncing || peer.resyncSeq !== undefined) return;
       this.log.info({ peer: link.remote.name }, 'backlog dropped, resyncing');
       link.send(MessageType.SYNC, writeStep1(this.doc, SYNC_BACK));
     });
-    link.on('overflow', () => {
-      peer.resync = true;
-    });
+    link.on('overflow', () => this.dropped(peer));
     link.send(MessageType.SYNC, writeStep1(this.doc));
   }
 
@@ -129,7 +145,12 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
     return true;
   }
 
-  /** Handles SYNC and SYNC_ACK; returns false for other types. Throws ProtocolError on bad bytes. */
+  /** Tells every peer whose lot we hold that we are caught up (called when this node joins). */
+  announceSynced(): void {
+    for (const peer of this.peers.values()) if (peer.synced) peer.link.send(MessageType.SYNCED, EMPTY);
+  }
+
+  /** Handles SYNC, SYNC_ACK and SYNCED; returns false for other types. Throws ProtocolError on bad bytes. */
   handle(link: PeerLink, type: number, payload: Uint8Array): boolean {
     const peer = this.peers.get(link);
     if (peer === undefined) return type === MessageType.SYNC || type === MessageType.SYNC_ACK || type === MessageType.SYNCED;
@@ -144,11 +165,7 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
     if (type !== MessageType.SYNC) return false;
     const message = readSyncMessage(payload);
     if (message.kind === SyncKind.STEP1) {
-      const step2 = writeStep2(this.doc, message.data);
-      if (!link.send(MessageType.SYNC, step2)) {
-        // Over maxPeerMessageBytes, or the backlog is full: the peer cannot catch up this way.
-        this.log.warn({ peer: link.remote.name, bytes: step2.byteLength }, 'sync step 2 not sent');
-      }
+      this.sendStep2(peer, message.data);
       if ((message.flags & SYNC_BACK) !== 0) link.send(MessageType.SYNC, writeStep1(this.doc));
       return true;
     }
@@ -158,11 +175,13 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
       throw new ProtocolError(`peer update could not be applied: ${(err as Error).message}`);
     }
     if (message.seq > 0) link.send(MessageType.SYNC_ACK, writeAck(message.seq));
-    if (message.kind === SyncKind.STEP2 && !peer.synced) {
+    if (message.kind === SyncKind.STEP2) {
+      const first = !peer.synced;
       peer.synced = true;
-      // Tell the peer we caught up: from now on it counts us in gate placement.
-      link.send(MessageType.SYNCED, new Uint8Array(0));
-      this.emit('peer:synced', link.remote.name);
+      // After every step 2 (not only the first: a SYNCED lost in a dropped backlog is said again at
+      // the next anti-entropy round), tell the peer we hold its lot, once we run gates ourselves.
+      if (this.options.canAnnounce?.() ?? true) link.send(MessageType.SYNCED, EMPTY);
+      if (first) this.emit('peer:synced', link.remote.name);
     }
     return true;
   }
@@ -174,15 +193,22 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
   whenReplicated(): Promise<void> {
     const targets = [...this.peers.values()];
     if (targets.length === 0 || this.options.replicationAckTimeoutMs === 0) return Promise.resolve();
-    // The pending updates go out in the next flush, which takes the next sequence number.
-    const seq = this.pending.length > 0 ? this.seq + 1 : this.seq;
+    // Pending updates go out in the next push, which takes a later sequence number than any so far;
+    // any message we send after now carries them too (a step 2 holds the whole document).
+    const seq = this.pending.length > 0 ? this.seq + 1 : this.lastPushSeq;
+    const waiters: Waiter[] = [];
     const waits = targets
-      .filter((peer) => peer.acked < seq)
-      .map((peer) => new Promise<void>((resolve) => peer.waiters.push({ seq, resolve })));
+      .filter((peer) => peer.resyncing || peer.acked < seq)
+      .map((peer) => new Promise<void>((resolve) => {
+        const waiter: Waiter = { seq, done: false, resolve: () => { waiter.done = true; resolve(); } };
+        waiters.push(waiter);
+        peer.waiters.push(waiter);
+      }));
     if (waits.length === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = this.options.clock.setTimeout(() => {
         this.log.warn({ seq }, 'replication ack timeout');
+        for (const waiter of waiters) waiter.done = true; // dropped from their peers' lists lazily
         resolve();
       }, this.options.replicationAckTimeoutMs);
       void Promise.all(waits).then(() => {
@@ -198,6 +224,24 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
     await this.whenReplicated();
   }
 
+  private sendStep2(peer: PeerState, stateVector: Uint8Array): void {
+    const seq = ++this.seq;
+    const step2 = writeStep2(this.doc, stateVector, seq);
+    if (!peer.link.send(MessageType.SYNC, step2)) {
+      // Over maxPeerMessageBytes, or the backlog is full: the peer cannot catch up this way.
+      this.log.warn({ peer: peer.link.remote.name, bytes: step2.byteLength }, 'sync step 2 not sent');
+      this.dropped(peer);
+      return;
+    }
+    // The first step 2 after a drop carries everything dropped: its ack ends the resync.
+    if (peer.resyncing && peer.resyncSeq === undefined) peer.resyncSeq = seq;
+  }
+
+  private dropped(peer: PeerState): void {
+    peer.resyncing = true;
+    peer.resyncSeq = undefined;
+  }
+
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -211,29 +255,33 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
     const update = this.pending.length === 1 ? this.pending[0]! : Y.mergeUpdates(this.pending);
     this.pending = [];
     const seq = ++this.seq;
+    this.lastPushSeq = seq;
     const message = writeUpdateMessage(update, seq);
     for (const peer of this.peers.values()) {
-      if (!peer.link.send(MessageType.SYNC, message)) {
-        // Dropped (backlog over the limit or link closing): a fresh sync repairs it after the drain.
-        peer.resync = true;
-      }
+      // Dropped (backlog over the limit or link closing): a resync repairs it once the link drains.
+      if (!peer.link.send(MessageType.SYNC, message)) this.dropped(peer);
     }
     this.emit('update:pushed', message.byteLength);
   }
 
   private acknowledged(peer: PeerState, seq: number): void {
-    if (seq <= peer.acked) return;
-    peer.acked = seq;
+    if (seq > peer.acked) peer.acked = seq;
+    if (peer.resyncing) {
+      if (peer.resyncSeq === undefined || peer.acked < peer.resyncSeq) return;
+      peer.resyncing = false;
+      peer.resyncSeq = undefined;
+    }
     const still: Waiter[] = [];
     for (const waiter of peer.waiters) {
-      if (waiter.seq <= seq) waiter.resolve();
+      if (waiter.done) continue;
+      if (waiter.seq <= peer.acked) waiter.resolve();
       else still.push(waiter);
     }
     peer.waiters = still;
   }
 
   private release(peer: PeerState): void {
-    for (const waiter of peer.waiters) waiter.resolve();
+    for (const waiter of peer.waiters) if (!waiter.done) waiter.resolve();
     peer.waiters = [];
   }
 

@@ -2,7 +2,8 @@
  * The SYNC message of the peer protocol: a y-protocols sync message (step 1 = state vector, step 2 =
  * the missing delta, update = a pushed change) behind a small header:
  *
- *   varuint seq    0, or the sequence number of a pushed update the receiver must acknowledge (SYNC_ACK)
+ *   varuint seq    0, or the sequence number of a pushed update or a step 2, which the receiver
+ *                  acknowledges (SYNC_ACK) after applying it
  *   varuint flags  bit 0 SYNC_BACK: "answer my step 1, then send me your own step 1" (a full
  *                  two-way exchange started from one side, used after a backlog was dropped)
  *   ...            the y-protocols message: varuint kind (0 step 1, 1 step 2, 2 update), then bytes
@@ -46,9 +47,9 @@ export function writeStep1(doc: Y.Doc, flags = 0): Uint8Array {
   return encoding.toUint8Array(encoder);
 }
 
-/** Step 2: what the peer (whose state vector we got) misses, with our whole delete set. */
-export function writeStep2(doc: Y.Doc, stateVector: Uint8Array): Uint8Array {
-  const encoder = header(0, 0);
+/** Step 2: what the peer (whose state vector we got) misses, with our whole delete set; a `seq` above 0 asks for a SYNC_ACK. */
+export function writeStep2(doc: Y.Doc, stateVector: Uint8Array, seq = 0): Uint8Array {
+  const encoder = header(seq, 0);
   syncProtocol.writeSyncStep2(encoder, doc, stateVector);
   return encoding.toUint8Array(encoder);
 }

@@ -2,7 +2,7 @@
  * COMMAND and RESULT: how a node asks the node running a gate to execute a command, and the answer.
  * JSON payloads (small, rare next to sync traffic, easy to read in a capture).
  *
- *   COMMAND { id, op: 'entry'|'exit', plate, gate, requestId }
+ *   COMMAND { id, op: 'entry'|'exit', plate, gate, requestId, observed? }   (observed: see GateCommand)
  *   RESULT  { id, ok: true, value } | { id, ok: false, error: { code, message, details? } }
  *           | { id, ok: false, retry: reason }   the gate does not run there (any more): try again
  *
@@ -34,7 +34,10 @@ export function decodeCommand(payload: Uint8Array): CommandMessage {
   ) {
     throw new ProtocolError('malformed COMMAND');
   }
-  return { id: m.id, op: m.op, plate: m.plate, gate: m.gate, requestId: m.requestId };
+  if (m.observed !== undefined && (!Array.isArray(m.observed) || m.observed.length > 1024 || !m.observed.every((v) => typeof v === 'string'))) {
+    throw new ProtocolError('malformed COMMAND');
+  }
+  return { id: m.id, op: m.op, plate: m.plate, gate: m.gate, requestId: m.requestId, ...(m.observed === undefined ? {} : { observed: m.observed }) };
 }
 
 export function encodeResult(message: ResultMessage): Uint8Array {

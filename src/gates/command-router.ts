@@ -5,10 +5,12 @@
  * "not here"), the command is retried with capped, jittered backoff until `commandDeadlineMs`, then
  * refused with ERR_GATE_UNAVAILABLE.
  *
- * No command is applied twice: every attempt carries the client's request id (see gate-service.ts).
- * An exit whose forwarded attempt was lost with its owner and whose retry finds the car gone is
- * answered as done when this node had seen the car inside when the command arrived: the car left, by
- * this command or by a concurrent one (two concurrent exits of one car both succeed, data-model.md).
+ * No command is applied twice. Every attempt carries the client's request id (see gate-service.ts).
+ * When an attempt's outcome is unknown (its node went away before answering; it may have applied
+ * and replicated the change), the retry is made safe: an entry whose tag this replica has seen is
+ * answered from it; an exit is retried with the visit ids this node saw when the client asked, so it
+ * removes only those (a re-entry made since survives, as an entry concurrent with the exit), and when
+ * none of them is left it is answered as done (the lost attempt, or a concurrent exit, removed them).
  */
 import type { Clock } from '../clock.js';
 import { backoffDelay } from '../discovery/backoff.js';
@@ -67,32 +69,42 @@ export class CommandRouter {
   /** Executes a validated command wherever its gate runs. */
   async execute(command: GateCommand): Promise<CommandResult> {
     if (this.stopping) throw new NodeStoppingError();
-    const { clock, table, self, service } = this.options;
+    const { clock, table, self } = this.options;
     const deadline = clock.monotonic() + this.options.commandDeadlineMs;
-    const seenInside = command.op === 'exit' ? this.options.lot.carOf(command.plate) : undefined;
+    // What this node saw when the client asked: the visits an exit is meant to remove.
+    const seenVisits = command.op === 'exit' ? this.options.lot.visitsOf(command.plate) : [];
+    const seenCar = command.op === 'exit' ? this.options.lot.carOf(command.plate) : undefined;
+    let attempt: GateCommand = command;
     let unknownOutcome = false;
     let reason = 'no live node runs it';
-    for (let attempt = 0; ; attempt++) {
+    for (let n = 0; ; n++) {
+      if (this.stopping) throw new NodeStoppingError();
+      if (unknownOutcome) {
+        // An earlier attempt may have been applied before its answer was lost with its node.
+        const settled = this.settledByLostAttempt(command);
+        if (settled !== undefined) return settled;
+        if (command.op === 'exit') attempt = { ...command, observed: seenVisits.map(([id]) => id) };
+      }
       const owner = table.owner(command.gate);
       let outcome: Outcome;
       if (owner === self) {
-        outcome = await this.local(command);
+        outcome = await this.local(attempt);
       } else if (owner !== null && this.options.linkOf(owner) !== undefined) {
-        outcome = await this.forward(this.options.linkOf(owner)!, command, deadline);
+        outcome = await this.forward(this.options.linkOf(owner)!, attempt, deadline);
       } else {
         outcome = { done: false, reason: owner === null ? 'no live node runs it' : `its node ${owner} is unreachable`, unknown: false };
       }
       if (outcome.done === true) return outcome.value;
-      if (outcome.done === 'refused') throw outcome.error;
+      if (outcome.done === 'refused') {
+        // The retried exit found none of the visits the client meant: the lost attempt removed them.
+        if (unknownOutcome && outcome.error.code === ErrorCodes.NOT_INSIDE && seenCar !== undefined) return this.exitDone(command, seenCar);
+        throw outcome.error;
+      }
       reason = outcome.reason;
       unknownOutcome ||= outcome.unknown;
       const left = deadline - clock.monotonic();
       if (left <= 0) throw new GateUnavailableError(command.gate, reason);
-      await this.sleep(Math.min(left, backoffDelay(attempt, { baseMs: 20, maxMs: 250, random: this.options.random, jitter: 'equal' })));
-      if (unknownOutcome && seenInside !== undefined) {
-        const result = await this.retryExitAfterLoss(command, seenInside);
-        if (result !== undefined) return result;
-      }
+      await this.sleep(Math.min(left, backoffDelay(n, { baseMs: 20, maxMs: 250, random: this.options.random, jitter: 'equal' })));
     }
   }
 
@@ -173,11 +185,18 @@ export class CommandRouter {
     return { done: 'refused', error: ParkingError.fromWire(result.error) };
   }
 
-  /** See the module comment: an exit lost with its owner, whose car is gone by now, is done. */
-  private async retryExitAfterLoss(command: GateCommand, seen: Car): Promise<ExitResult | undefined> {
-    if (this.options.lot.visitsOf(command.plate).length > 0) return undefined;
+  /**
+   * After an attempt with an unknown outcome: an entry this replica has seen recorded under the
+   * request's tag was applied (answer it, even if the car has left since). Exits are settled by the
+   * owner, through `observed` (see execute()).
+   */
+  private settledByLostAttempt(command: GateCommand): CommandResult | undefined {
+    return command.op === 'entry' ? this.options.lot.enteredBy(command.requestId) : undefined;
+  }
+
+  private exitDone(command: GateCommand, car: Car): ExitResult {
     const now = this.options.clock.now();
-    return { car: seen, gate: command.gate, exitedAt: now, stayMs: Math.max(0, now - seen.enteredAt) };
+    return { car, gate: command.gate, exitedAt: now, stayMs: Math.max(0, now - car.enteredAt) };
   }
 
   private sleep(ms: number): Promise<void> {

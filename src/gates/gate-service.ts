@@ -19,6 +19,11 @@ export interface GateCommand {
   plate: string;
   gate: number;
   requestId: string;
+  /**
+   * Exit retried after an attempt whose outcome is unknown: the visit ids the first node saw when the
+   * client asked. Only those are removed, so a re-entry made since is never undone by the retry.
+   */
+  observed?: string[];
 }
 
 export type CommandResult = Car | ExitResult;
@@ -114,7 +119,7 @@ export class GateService {
     let result: Cached;
     try {
       if (command.op === 'entry') {
-        const retried = lot.enteredBy(command.plate, command.requestId);
+        const retried = lot.enteredBy(command.requestId);
         if (retried !== undefined) {
           result = { ok: true, value: retried, replicated: this.options.whenReplicated() };
         } else {
@@ -125,8 +130,11 @@ export class GateService {
         }
       } else {
         const now = clock.now();
-        const decision = decideExit(this.snapshot(), { plate: command.plate, gate: command.gate, now });
-        lot.leave(decision.plate);
+        const snapshot = this.snapshot();
+        const observed = command.observed;
+        const lot2: LotSnapshot = observed === undefined ? snapshot : { ...snapshot, carOf: (plate) => carAmong(lot.visitsOf(plate), observed) };
+        const decision = decideExit(lot2, { plate: command.plate, gate: command.gate, now });
+        lot.leave(decision.plate, observed);
         metrics.exits.inc();
         result = { ok: true, value: { car: decision.car, gate: decision.gate, exitedAt: now, stayMs: decision.stayMs }, replicated: this.options.whenReplicated() };
       }
@@ -145,4 +153,14 @@ export class GateService {
     const limit = this.options.resultCacheSize ?? 10_000;
     if (this.results.size > limit) this.results.delete(this.results.keys().next().value as string);
   }
+}
+
+/** The car shown for the listed visits among `visits` (earliest entry), if any is still live. */
+function carAmong(visits: ReadonlyArray<[string, { plate: string; gate: number; enteredAt: number; node: string }]>, ids: readonly string[]): Car | undefined {
+  let best: Car | undefined;
+  for (const [id, v] of visits) {
+    if (!ids.includes(id)) continue;
+    if (best === undefined || v.enteredAt < best.enteredAt) best = { plate: v.plate, gate: v.gate, enteredAt: v.enteredAt, node: v.node };
+  }
+  return best;
 }

@@ -45,6 +45,12 @@ export interface TransportOptions {
   onBytes?: OnBytes;
 }
 
+/**
+ * Inbound connections allowed to be in the handshake at once. Each holds at most one small frame
+ * (ws-conn.ts HANDSHAKE_FRAME_LIMIT) for at most handshakeTimeoutMs; a real cluster has a handful.
+ */
+export const MAX_INBOUND_HANDSHAKES = 64;
+
 /** The documented defaults. */
 export const TRANSPORT_DEFAULTS = {
   maxPayloadBytes: 64 * 1024 * 1024,
@@ -125,7 +131,20 @@ export abstract class BaseTransport extends EventEmitter<TransportEvents> implem
       conn.close(CloseCodes.REFUSED, RefuseReasons.SHUTTING_DOWN);
       return;
     }
+    if (this.inboundHandshakes() >= MAX_INBOUND_HANDSHAKES) {
+      // A flood of unauthenticated connections: refuse the newest rather than hold them all.
+      this.log.warn({ remoteAddress, pending: MAX_INBOUND_HANDSHAKES }, 'too many handshakes in progress');
+      conn.send(writeRefuse(RefuseReasons.BUSY, 'too many handshakes in progress'));
+      conn.close(CloseCodes.REFUSED, RefuseReasons.BUSY);
+      return;
+    }
     this.sessions.add(new Session(this, conn, 'inbound', remoteAddress, this.limits.handshakeTimeoutMs));
+  }
+
+  private inboundHandshakes(): number {
+    let n = 0;
+    for (const session of this.sessions) if (session.direction === 'inbound') n++;
+    return n;
   }
 
   /** Runs the dialing side on a pipe that is open or still opening. */

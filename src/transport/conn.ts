@@ -19,6 +19,12 @@ export interface FrameConn {
   terminate(): void;
   /** Resolves once the pipe is fully closed. */
   whenClosed(): Promise<void>;
+  /**
+   * Largest frame the pipe accepts from now on (a bigger one closes it). Small until the handshake
+   * succeeds, so an unauthenticated peer cannot make us buffer a 64 MiB frame; optional for pipes
+   * that buffer nothing (the in-memory twin).
+   */
+  setFrameLimit?(bytes: number): void;
   /** Set by the owner: one call per received frame. */
   onFrame: (data: Uint8Array, isBinary: boolean) => void;
   /** Set by the owner: called once when the pipe closed, with the close code, the peer's reason text and a local error code if one caused it (`ECONNREFUSED`, `WS_ERR_...`). */

@@ -81,6 +81,7 @@ export class Session {
     if (step.send !== undefined) this.conn.send(step.send);
     if (step.kind === 'done') {
       const { maxBufferedBytes, maxPayloadBytes } = this.host.limits;
+      this.conn.setFrameLimit?.(maxPayloadBytes);
       const link = new ConnPeerLink({
         id: step.id, remote: step.remote, direction: this.direction, conn: this.conn,
         maxBufferedBytes, maxPayloadBytes, onBytes: this.host.onBytes, logger: this.host.log,

@@ -116,6 +116,7 @@ export const RefuseReasons = {
   PROTOCOL: 'protocol',
   TIMEOUT: 'timeout',
   SHUTTING_DOWN: 'shutting-down',
+  BUSY: 'busy',
 } as const;
 
 /** WebSocket close codes the transport uses. The close reason text is always the reason code. */

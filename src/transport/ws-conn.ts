@@ -2,6 +2,14 @@
 import { WebSocket, type RawData } from 'ws';
 import type { FrameConn } from './conn.js';
 
+/** Largest frame accepted before the handshake succeeds: handshake messages are a few hundred bytes. */
+export const HANDSHAKE_FRAME_LIMIT = 16 * 1024;
+
+/** ws keeps the frame limit on its Receiver, created when the socket is attached; not public API. */
+interface WithReceiver {
+  _receiver?: { _maxPayload?: number } | null;
+}
+
 function toBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data);
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
@@ -15,12 +23,17 @@ export class WsConn implements FrameConn {
   private cause: string | undefined;
   private readonly closed: Promise<void>;
 
+  private frameLimit = HANDSHAKE_FRAME_LIMIT;
+
   constructor(private readonly ws: WebSocket, readonly remoteAddress: string | undefined) {
     ws.binaryType = 'nodebuffer';
     this.isOpened = ws.readyState === WebSocket.OPEN;
+    // Accepted sockets have their receiver now; dialed ones get it on 'open' (before any frame is read).
+    this.applyFrameLimit();
     this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
     ws.on('open', () => {
       this.isOpened = true;
+      this.applyFrameLimit();
     });
     ws.on('message', (data, isBinary) => this.onFrame(toBytes(data), isBinary));
     ws.on('error', (err: Error & { code?: string }) => {
@@ -54,5 +67,16 @@ export class WsConn implements FrameConn {
 
   whenClosed(): Promise<void> {
     return this.closed;
+  }
+
+  setFrameLimit(bytes: number): void {
+    this.frameLimit = bytes;
+    this.applyFrameLimit();
+  }
+
+  private applyFrameLimit(): void {
+    const receiver = (this.ws as unknown as WithReceiver)._receiver;
+    // If a future ws hides its receiver, the server-wide maxPayload still bounds every frame.
+    if (receiver !== undefined && receiver !== null && typeof receiver._maxPayload === "number") receiver._maxPayload = this.frameLimit;
   }
 }

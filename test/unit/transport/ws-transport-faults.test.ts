@@ -206,3 +206,26 @@ describe('WsTransport: backpressure and limits', () => {
     expect((await downAtB)[1]).toBe('too-big');
   });
 });
+
+describe('WsTransport: an unauthenticated peer cannot make it buffer much', () => {
+  it('closes a connection that sends a frame over the handshake limit before authenticating', async () => {
+    const a = await node('a');
+    const client = await rawClient(a);
+    client.ws.send(Buffer.alloc(1024 * 1024, 1)); // far below maxPayloadBytes, far above a handshake message
+    const [code] = await client.closed;
+    expect(code).toBe(1009); // ws: message too big
+    await expectServing(a);
+  });
+
+  it('refuses handshakes beyond MAX_INBOUND_HANDSHAKES in progress with reason busy', async () => {
+    const a = await node('a');
+    const { MAX_INBOUND_HANDSHAKES } = await import('../../../src/transport/base-transport.js');
+    const held = [];
+    for (let i = 0; i < MAX_INBOUND_HANDSHAKES; i++) held.push(await rawClient(a));
+    const extra = await rawClient(a); // its first frame is the REFUSE, not a HELLO
+    expect(refuseOf(extra.frames[0])).toMatchObject({ reason: 'busy' });
+    for (const c of held) c.ws.terminate();
+    await Promise.all(held.map((c) => c.closed));
+    await expectServing(a);
+  });
+});

@@ -49,12 +49,11 @@ describe('parking start', () => {
     expect(r.stdout).toBe('');
   });
 
-  it.each([['SIGTERM'], ['SIGINT']] as const)('stops gracefully on %s and exits 0 promptly', async (signal) => {
+  it.each([['SIGTERM'], ['SIGINT']] as const)('stops gracefully on %s and exits 0', async (signal) => {
     const node = await startNode(['--port', '0', '--discovery', 'none']);
-    const started = performance.now();
     expect(await node.kill(signal), node.describe()).toBe(0);
-    expect(performance.now() - started).toBeLessThan(5000);
     expect(node.stderr()).toMatch(/node stopping/);
+    expect(node.stderr()).toMatch(/node stopped/);
   });
 });
 

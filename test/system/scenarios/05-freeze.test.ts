@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Scenario } from '../scenario.js';
 import { freeze, thaw } from '../lab/faults.js';
 import { LAB_TIMING } from '../lab/nodes.js';
-import { delay } from '../lab/sh.js';
+import { delay, waitFor } from '../lab/sh.js';
 
 let s: Scenario;
 beforeAll(async () => {
@@ -26,8 +26,15 @@ test('a node frozen past the failure timeout rejoins when thawed, and each gate 
   const frozen = await s.busiest();
   s.faultBegins(`SIGSTOP ${frozen.name}`);
   freeze(frozen);
-  // Frozen for twice the failure timeout plus a second: long enough to be declared dead for sure.
-  await delay(2 * Number(LAB_TIMING.PARKING_FAILURE_TIMEOUT_MS) + 1000);
+  // The others notice the silence: every one of them declares the frozen node dead and moves its gates.
+  const others = s.live().filter((n) => n !== frozen);
+  await waitFor(`${frozen.name} declared dead by every other node`, 4 * Number(LAB_TIMING.PARKING_FAILURE_TIMEOUT_MS) + 5000, async () => {
+    const answers = await s.answers(s.urls(others));
+    const dead = answers.every((a) => a.cluster?.members.find((m: { name: string }) => m.name === frozen.name)?.status === 'dead' && !a.cluster.gates.some((g: { node: string | null }) => g.node === frozen.name));
+    return dead ? true : undefined;
+  });
+  // Stay frozen a while longer under load (the rest of the cluster works without it), then thaw.
+  await delay(Number(LAB_TIMING.PARKING_FAILURE_TIMEOUT_MS));
   thaw(frozen);
   s.faultEnds();
   await s.waitConverged();

@@ -79,11 +79,10 @@ async function startNode(io: CliIo, options: Record<string, unknown>): Promise<E
   let config: Config;
   try {
     const { loadConfig } = await import('../config/index.js');
-    const flags = configFlags(options);
     // In the console, info lines would break up the prompt (member and gate events are shown by the
-    // REPL itself): warn and above, unless a level was asked for.
-    if (options.repl !== false && io.interactive && flags.logLevel === undefined && io.env.PARKING_LOG_LEVEL === undefined) flags.logLevel = 'warn';
-    config = loadConfig({ flags, env: { ...io.env }, file: options.config as string | undefined });
+    // REPL itself): warn and above by default; a flag, PARKING_LOG_LEVEL or a config file still wins.
+    const consoleDefaults = options.repl !== false && io.interactive ? { logLevel: 'warn' } : undefined;
+    config = loadConfig({ flags: configFlags(options), env: { ...io.env }, file: options.config as string | undefined, ...(consoleDefaults === undefined ? {} : { defaults: consoleDefaults }) });
   } catch (err) {
     io.err(`${formatError(err)}\n`);
     return exitCodeFor(err);

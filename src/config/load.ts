@@ -29,6 +29,11 @@ export interface LoadConfigOptions {
   file?: string;
   /** Folder with default.yaml and <environment>.yaml (default: the package's config/). */
   configDir?: string;
+  /**
+   * Defaults of this run, above config/default.yaml and below everything else (the console asks for
+   * warn-level logs this way, so a config file or PARKING_LOG_LEVEL still wins).
+   */
+  defaults?: Partial<Record<keyof Config, unknown>>;
 }
 
 /** `dnsName` -> `PARKING_DNS_NAME`. */
@@ -67,6 +72,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
   const merged: Record<string, unknown> = {
     ...readYaml(join(dir, 'default.yaml'), 'defaults', true),
+    ...options.defaults,
     ...readYaml(join(dir, `${environment}.yaml`), 'environment', false),
   };
   if (options.file !== undefined) Object.assign(merged, readYaml(options.file, 'config', true));

@@ -103,3 +103,12 @@ describe('config from Kubernetes service links', () => {
     expect(loadConfig({ env: { PARKING_PORT: 'tcp://10.0.0.1:4000' } }).port).toBeNull();
   });
 });
+
+describe('defaults of a run', () => {
+  it('sit above config/default.yaml and below a file, the environment and flags', () => {
+    expect(loadConfig({ env: {}, defaults: { logLevel: 'warn' } }).logLevel).toBe('warn');
+    const file = tempFile('c.yaml', 'logLevel: debug\n');
+    expect(loadConfig({ env: {}, file, defaults: { logLevel: 'warn' } }).logLevel).toBe('debug');
+    expect(loadConfig({ env: { PARKING_LOG_LEVEL: 'error' }, defaults: { logLevel: 'warn' } }).logLevel).toBe('error');
+  });
+});

@@ -7,7 +7,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../clock.js';
-import { BadRequestError, MethodNotAllowedError, NotFoundError } from '../errors.js';
+import { BadRequestError, isParkingError, MethodNotAllowedError, NotFoundError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { ParkingApi } from '../types.js';
@@ -95,7 +95,9 @@ export function createApiServer(options: ApiServerOptions): http.Server {
         options.metrics.httpDuration.observe(labels, ms / 1000);
         // A 503 from /readyz or /healthz is an answer, not a failure: probes poll it every few
         // seconds while a node joins, and error lines there would drown real ones.
-        if (reply.status >= 500 && failure !== undefined) log.error({ ...labels, ms, err: failure }, 'request failed');
+        // A coded 503 (stopping, a gate moving) is an expected answer: logged without a stack.
+        if (reply.status >= 500 && failure !== undefined && !isParkingError(failure)) log.error({ ...labels, ms, err: failure }, 'request failed');
+        else if (reply.status >= 500 && failure !== undefined) log.info({ ...labels, ms, code: (failure as { code: string }).code }, 'request refused');
         else log.debug({ ...labels, ms }, 'request');
       })
       // answer() never rejects; this is the last line so that a bug in the lines above cannot

@@ -23,7 +23,7 @@ export const configSchema = z
     name: optionalString.pipe(z.string().regex(/^$|^[A-Za-z0-9._-]{1,63}$/, { error: 'must be 1-63 letters, digits, dots, dashes or underscores' })),
     host: z.string().min(1, { error: 'must not be empty' }),
     advertiseHost: optionalString,
-    port: z.preprocess((v) => (v === '' ? null : v), z.union([z.null(), intInRange(0, 65535)])),
+    port: z.preprocess((v) => (v === '' ? null : v), z.union([z.null(), intInRange(0, 65535)], { error: 'must be an integer from 0 to 65535, or empty for 4000 and up' })),
     gates: intInRange(1, 1024),
     spaces: intInRange(1, 10_000_000),
     cookie: z.string().min(8, { error: 'must be at least 8 characters' }),

@@ -51,10 +51,13 @@ describe('a cluster of real processes on loopback', () => {
   });
 
   it('three nodes with no discovery flags find each other by mDNS on this machine', async () => {
+    const cluster = `test-${process.pid}`;
     const nodes = [
-      await startProcess(['--port', '0', '--name', 'd1']),
-      await startProcess(['--port', '0', '--name', 'd2']),
-      await startProcess(['--port', '0', '--name', 'd3']),
+      // No discovery flag: mDNS on loopback is the default. A cluster name of its own keeps a developer's
+      // `npm start` node on this machine out of the test (and the test out of it).
+      await startProcess(['--port', '0', '--name', 'd1'], { PARKING_CLUSTER: cluster }),
+      await startProcess(['--port', '0', '--name', 'd2'], { PARKING_CLUSTER: cluster }),
+      await startProcess(['--port', '0', '--name', 'd3'], { PARKING_CLUSTER: cluster }),
     ];
     await meshed(nodes);
     await nodes[0]!.client.trackEntry('MDNS 1', 1);

@@ -146,11 +146,12 @@ describe('API server logging', () => {
     expect(lines).toContainEqual(expect.objectContaining({ level: 20, route: '/readyz', status: '503' }));
   });
 
-  it('logs a 503 from a refused command at error', async () => {
+  it('logs a coded 503 (a node stopping) at info with its code, no stack', async () => {
     const { logger, lines } = capture();
     s = await startTestApiServer({ logger });
     s.api.fail = new NodeStoppingError();
     await rawRequest(s.url, { path: '/lot' });
-    expect(lines).toContainEqual(expect.objectContaining({ level: 50, status: '503', err: expect.objectContaining({ code: 'ERR_NODE_STOPPING' }) }));
+    expect(lines).toContainEqual(expect.objectContaining({ level: 30, status: '503', code: 'ERR_NODE_STOPPING' }));
+    expect(lines.filter((l: { level: number }) => l.level >= 50)).toEqual([]);
   });
 });

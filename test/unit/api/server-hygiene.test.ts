@@ -152,6 +152,6 @@ describe('API server logging', () => {
     s.api.fail = new NodeStoppingError();
     await rawRequest(s.url, { path: '/lot' });
     expect(lines).toContainEqual(expect.objectContaining({ level: 30, status: '503', code: 'ERR_NODE_STOPPING' }));
-    expect(lines.filter((l: { level: number }) => l.level >= 50)).toEqual([]);
+    expect(lines.filter((l) => (l as { level: number }).level >= 50)).toEqual([]);
   });
 });

@@ -2,80 +2,10 @@
  * The replicator between two replicas joined by a hand-driven link pair: what is pushed, what is
  * acknowledged, what anti-entropy and a resync repair, and what a bad message does.
  */
-import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { RemoteOrigin, Replicator } from '../../../src/cluster/replicator.js';
-import { LotDocument } from '../../../src/crdt/lot-document.js';
-import { silentLogger } from '../../../src/log.js';
+import { pair } from '../../support/link-pair.js';
+import { RemoteOrigin } from '../../../src/cluster/replicator.js';
 import { MessageType } from '../../../src/transport/envelope.js';
-import type { LinkStats, PeerLink } from '../../../src/transport/types.js';
-import { FakeClock } from '../../support/fake-clock.js';
-
-/** One end of a link whose frames wait in `inbox` of the other end until the test delivers them. */
-class TestLink extends EventEmitter implements PeerLink {
-  readonly id = 'l';
-  readonly direction = 'outbound' as const;
-  readonly bufferedAmount = 0;
-  readonly stats = {} as LinkStats;
-  open = true;
-  other!: TestLink;
-  inbox: Array<[number, Uint8Array]> = [];
-  dropping = false;
-  sent: number[] = [];
-  constructor(readonly remote: { cluster: string; name: string; incarnation: string; url: string }) {
-    super();
-  }
-  send(type: number, payload: Uint8Array): boolean {
-    if (!this.open) return false;
-    if (this.dropping) return false;
-    this.sent.push(type);
-    this.other.inbox.push([type, payload]);
-    return true;
-  }
-  close(): void {
-    this.open = false;
-  }
-}
-
-function pair(): { clock: FakeClock; a: Side; b: Side; deliver: () => number } {
-  const clock = new FakeClock();
-  const make = (name: string): Side => {
-    const lot = new LotDocument({ incarnation: name });
-    const replicator = new Replicator({ lot, clock, logger: silentLogger(), antiEntropyIntervalMs: 1000, replicationAckTimeoutMs: 500, pushCoalesceMs: 0 });
-    return { lot, replicator, link: undefined as unknown as TestLink };
-  };
-  const a = make('a');
-  const b = make('b');
-  a.link = new TestLink({ cluster: 'c', name: 'b', incarnation: 'b', url: '' });
-  b.link = new TestLink({ cluster: 'c', name: 'a', incarnation: 'a', url: '' });
-  a.link.other = b.link;
-  b.link.other = a.link;
-  a.replicator.start();
-  b.replicator.start();
-  /** Delivers every queued frame, both ways, until quiet; returns how many. */
-  const deliver = () => {
-    let n = 0;
-    for (let busy = true; busy; ) {
-      busy = false;
-      for (const side of [a, b]) {
-        const frames = side.link.inbox.splice(0);
-        for (const [type, payload] of frames) {
-          busy = true;
-          n++;
-          side.replicator.handle(side.link, type, payload);
-        }
-      }
-    }
-    return n;
-  };
-  return { clock, a, b, deliver };
-}
-
-interface Side {
-  lot: LotDocument;
-  replicator: Replicator;
-  link: TestLink;
-}
 
 const car = (plate: string) => ({ plate, gate: 1, enteredAt: 1, node: 'x' });
 

@@ -320,6 +320,8 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     this.replicator?.addLink(link);
     this.metrics.peers.set(this.transport?.links().length ?? 0);
     link.on('message', (type: number, payload: Uint8Array) => this.dispatch(link, type, payload));
+    // Bytes of a large frame still arriving (a big step 2 on a slow link) are a sign of life too.
+    link.on('activity', () => this.membership?.heard(link));
   }
 
   /**

@@ -25,6 +25,11 @@ export interface FrameConn {
    * that buffer nothing (the in-memory twin).
    */
   setFrameLimit?(bytes: number): void;
+  /**
+   * Set by the owner: called when bytes arrive, before a frame is complete. A large frame on a slow
+   * link takes seconds to arrive whole; the bytes flowing meanwhile show the peer is alive.
+   */
+  onActivity?: () => void;
   /** Set by the owner: one call per received frame. */
   onFrame: (data: Uint8Array, isBinary: boolean) => void;
   /** Set by the owner: called once when the pipe closed, with the close code, the peer's reason text and a local error code if one caused it (`ECONNREFUSED`, `WS_ERR_...`). */

@@ -66,6 +66,8 @@ export class ConnPeerLink extends EventEmitter implements PeerLink {
     this.direction = init.direction;
     this.conn = init.conn;
     this.conn.onFrame = (data, isBinary) => this.receive(data, isBinary);
+    // 'activity': bytes arrived, maybe part of a frame still in transit (the failure detector counts it).
+    this.conn.onActivity = () => this.emit('activity');
     this.conn.onClose = (code, reason, cause) => this.finish(remoteCloseReason(code, reason, cause));
   }
 

@@ -40,7 +40,7 @@ export interface LinkStats {
  * One authenticated link to one remote node.
  *
  * Events: `message` (type: number, payload: Uint8Array), `close` (reason: string), `overflow` (),
- * `drain` (). `close` fires exactly once, synchronously inside `close()` for a local close.
+ * `drain` (), `activity` () (bytes arrived, maybe only part of a frame: a sign of life). `close` fires exactly once, synchronously inside `close()` for a local close.
  */
 export interface PeerLink extends EventEmitter {
   /** Unique per link; both ends of one link report the same id (derived from the handshake nonces). */

@@ -5,9 +5,10 @@ import type { FrameConn } from './conn.js';
 /** Largest frame accepted before the handshake succeeds: handshake messages are a few hundred bytes. */
 export const HANDSHAKE_FRAME_LIMIT = 16 * 1024;
 
-/** ws keeps the frame limit on its Receiver, created when the socket is attached; not public API. */
+/** ws keeps the frame limit on its Receiver and the TCP socket on `_socket`, both set when the socket is attached; not public API. */
 interface WithReceiver {
   _receiver?: { _maxPayload?: number } | null;
+  _socket?: { on(event: 'data', fn: () => void): unknown } | null;
 }
 
 function toBytes(data: RawData): Uint8Array {
@@ -18,6 +19,8 @@ function toBytes(data: RawData): Uint8Array {
 export class WsConn implements FrameConn {
   onFrame: FrameConn['onFrame'] = () => undefined;
   onClose: FrameConn['onClose'] = () => undefined;
+  onActivity: (() => void) | undefined;
+  private watching = false;
   private isOpened: boolean;
   /** The first local error (ECONNREFUSED, WS_ERR_...): ws always follows an error with 'close'. */
   private cause: string | undefined;
@@ -30,10 +33,12 @@ export class WsConn implements FrameConn {
     this.isOpened = ws.readyState === WebSocket.OPEN;
     // Accepted sockets have their receiver now; dialed ones get it on 'open' (before any frame is read).
     this.applyFrameLimit();
+    this.watchBytes();
     this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
     ws.on('open', () => {
       this.isOpened = true;
       this.applyFrameLimit();
+      this.watchBytes();
     });
     ws.on('message', (data, isBinary) => this.onFrame(toBytes(data), isBinary));
     ws.on('error', (err: Error & { code?: string }) => {
@@ -72,6 +77,14 @@ export class WsConn implements FrameConn {
   setFrameLimit(bytes: number): void {
     this.frameLimit = bytes;
     this.applyFrameLimit();
+  }
+
+  /** Reports arriving bytes (an extra 'data' listener on the TCP socket; ws keeps its own). */
+  private watchBytes(): void {
+    const socket = (this.ws as unknown as WithReceiver)._socket;
+    if (this.watching || socket === undefined || socket === null) return;
+    this.watching = true;
+    socket.on('data', () => this.onActivity?.());
   }
 
   private applyFrameLimit(): void {

@@ -204,3 +204,25 @@ describe('peerUrl', () => {
     expect(() => peerUrl('ftp://node-1:21', '/peer')).toThrow(TypeError);
   });
 });
+
+describe('WsTransport: signs of life', () => {
+  it('reports activity while a large frame is still arriving, before the message is complete', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    const up = nextEvent<[PeerLink]>(a.transport, 'link:up');
+    const outbound = await b.transport.dial(a.address);
+    const [inbound] = await up;
+    let activityBeforeMessage = 0;
+    let got = false;
+    inbound.on('activity', () => {
+      if (!got) activityBeforeMessage++;
+    });
+    const message = nextEvent<[number, Uint8Array]>(inbound, 'message');
+    inbound.once('message', () => (got = true));
+    expect(outbound.send(MessageType.SYNC, new Uint8Array(8 * 1024 * 1024))).toBe(true);
+    const [, payload] = await message;
+    expect(payload.byteLength).toBe(8 * 1024 * 1024);
+    // 8 MiB cross loopback in many TCP reads: the failure detector heard from the peer long before.
+    expect(activityBeforeMessage).toBeGreaterThan(1);
+  });
+});

@@ -85,6 +85,7 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   private joined = false;
   private joinWindowEnds = 0;
+  private firstRoundPending = false;
   private joinTimer: TimerHandle | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -194,7 +195,13 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
 
     replicator.on('peer:caught-up', (link) => membership.caughtUp(link));
     replicator.on('peer:synced', () => this.checkJoined());
-    this.dialer = new Dialer({ transport, clock, random, logger, isLinked: (n) => membership.linkOf(n) !== undefined, onAttempt: () => this.checkJoined() });
+    this.dialer = new Dialer({
+      transport, clock, random, logger,
+      isLinked: (n) => membership.linkOf(n) !== undefined,
+      onAttempt: () => this.checkJoined(),
+      // Long enough for a peer to declare our previous incarnation dead, then count the peer as tried.
+      duplicateNameWaitMs: this.config.failureTimeoutMs + 2 * this.config.heartbeatIntervalMs,
+    });
     membership.start();
     replicator.start();
     const discovery = this.components.createDiscovery?.(this) ?? this.defaultDiscovery(port, advertise);
@@ -206,6 +213,14 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     // Until every peer known now was tried once and every link is caught up, this node runs no gate:
     // a node (re)joining with an empty replica must not answer for a lot it has not seen yet.
     for (const peer of discovery.peers()) this.dialer.add(peer.address, true);
+    if (discovery.firstRound !== undefined) {
+      // Peers that the first round reports (a DNS answer) are waited for, however late it comes.
+      this.firstRoundPending = true;
+      void discovery.firstRound().then(() => {
+        this.firstRoundPending = false;
+        this.checkJoined();
+      });
+    }
     this.state = 'running';
     this.joinWindowEnds = clock.monotonic() + this.joinWindowMs();
     this.checkJoined();
@@ -326,11 +341,13 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
 
   /**
    * How long a starting node listens for peers before it may run gates alone: mDNS answers arrive
-   * about a second after start (probing), a DNS poll a few ms after; static peers are known at once.
+   * about a second after start (probing); static peers are known at once; DNS waits for its first
+   * poll instead (discovery.firstRound()).
    */
   private joinWindowMs(): number {
     if (this.components.createDiscovery !== undefined) return 0;
-    return this.config.discovery === 'mdns' ? 1500 : this.config.discovery === 'dns' ? 1000 : 0;
+    // DNS also waits for its first poll (firstRound), however long that takes.
+    return this.config.discovery === 'mdns' ? 1500 : 0;
   }
 
   /**
@@ -353,7 +370,7 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
       }
       return;
     }
-    if (this.dialer.initialPending() > 0 || !this.replicator.allSynced()) return;
+    if (this.firstRoundPending || this.dialer.initialPending() > 0 || !this.replicator.allSynced()) return;
     this.joined = true;
     this.log.info({ peers: this.transport?.links().length ?? 0 }, 'joined');
     this.membership?.setSelfReady(true);
@@ -363,7 +380,8 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
   private onLinkDown(link: PeerLink, reason: string): void {
     this.membership?.linkDown(link, reason);
     this.replicator?.removeLink(link);
-    this.checkJoined();
+    // A link replaced by its duplicate is not a peer gone: the kept link comes up next and syncs.
+    if (reason !== 'duplicate-link') this.checkJoined();
     this.router?.linkDown(link);
     this.dialer?.linkDown(link.remote.name);
     this.metrics.peers.set(this.transport?.links().length ?? 0);

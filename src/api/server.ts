@@ -96,8 +96,8 @@ export function createApiServer(options: ApiServerOptions): http.Server {
         // A 503 from /readyz or /healthz is an answer, not a failure: probes poll it every few
         // seconds while a node joins, and error lines there would drown real ones.
         // A coded 503 (stopping, a gate moving) is an expected answer: logged without a stack.
-        if (reply.status >= 500 && failure !== undefined && !isParkingError(failure)) log.error({ ...labels, ms, err: failure }, 'request failed');
-        else if (reply.status >= 500 && failure !== undefined) log.info({ ...labels, ms, code: (failure as { code: string }).code }, 'request refused');
+        if (reply.status === 503 && failure !== undefined && isParkingError(failure)) log.info({ ...labels, ms, code: failure.code }, 'request refused');
+        else if (reply.status >= 500 && failure !== undefined) log.error({ ...labels, ms, err: failure }, 'request failed');
         else log.debug({ ...labels, ms }, 'request');
       })
       // answer() never rejects; this is the last line so that a bug in the lines above cannot

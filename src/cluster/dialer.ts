@@ -22,6 +22,11 @@ export interface DialerOptions {
   maxMs?: number;
   /** Called after each dial attempt (joined, refused or failed). */
   onAttempt?: () => void;
+  /**
+   * A peer that refuses us with `duplicate-name` may still see our previous incarnation alive; until
+   * this long after the first such refusal it is not counted as tried (the node waits for it).
+   */
+  duplicateNameWaitMs?: number;
 }
 
 interface Target {
@@ -31,6 +36,8 @@ interface Target {
   dialing: boolean;
   /** The node behind this address, once a handshake told us. */
   name: string | undefined;
+  /** When this address first refused us with duplicate-name (monotonic ms). */
+  duplicateNameSince: number | undefined;
 }
 
 export class Dialer {
@@ -68,14 +75,15 @@ export class Dialer {
       return;
     }
     if (initial) this.initial.add(address);
-    const target: Target = { address, attempt: 0, timer: undefined, dialing: false, name: undefined };
+    const target: Target = { address, attempt: 0, timer: undefined, dialing: false, name: undefined, duplicateNameSince: undefined };
     this.targets.set(address, target);
     this.dial(target);
   }
 
   remove(address: string): void {
     const target = this.targets.get(address);
-    this.initial.delete(address);
+    // An address we waited for is gone: the node may be able to join without it now.
+    if (this.initial.delete(address)) this.options.onAttempt?.();
     if (target === undefined) return;
     if (target.timer !== undefined) this.options.clock.clearTimeout(target.timer);
     this.targets.delete(address);
@@ -135,9 +143,13 @@ export class Dialer {
         const level = target.attempt < 3 ? 'debug' : 'info';
         this.log[level]({ address: target.address, attempt: target.attempt, code: (err as { code?: string }).code, reason: err instanceof HandshakeError ? err.reason : undefined }, 'dial failed');
         this.schedule(target);
-        // Refused because our name is taken by a live node (maybe our own previous incarnation, not yet
-        // declared dead): we have not joined that peer, so it stays a peer we wait for.
-        if (err instanceof HandshakeError && err.reason === 'duplicate-name') return;
+        // Refused because a name is taken by a live node (maybe our own previous incarnation, not yet
+        // declared dead): we have not joined that peer, so it stays a peer we wait for, for a while.
+        if (err instanceof HandshakeError && err.reason === 'duplicate-name') {
+          const now = this.options.clock.monotonic();
+          target.duplicateNameSince ??= now;
+          if (now - target.duplicateNameSince < (this.options.duplicateNameWaitMs ?? 5000)) return;
+        }
         this.attempted(target.address);
       },
     );

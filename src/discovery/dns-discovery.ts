@@ -65,6 +65,8 @@ export class DnsDiscovery extends PeerTable implements Discovery {
   // Last good answer per source, so that one failing lookup does not drop the other's peers.
   #lastA: HostPort[] = [];
   #lastSrv: HostPort[] = [];
+  #firstRoundDone!: () => void;
+  readonly #firstRound = new Promise<void>((resolve) => (this.#firstRoundDone = resolve));
 
   /** @throws ConfigError on invalid DNS options (validated here, before start). */
   constructor(options: DiscoveryOptions, components: DiscoveryComponents) {
@@ -100,6 +102,7 @@ export class DnsDiscovery extends PeerTable implements Discovery {
     if (this.#timer === undefined) return;
     this.#components.clock.clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#firstRoundDone();
     // Cancelling rejects the pending lookups (ECANCELLED), so stop() does not wait out a timeout.
     this.#resolver.cancel();
     await this.#inFlight;
@@ -116,7 +119,13 @@ export class DnsDiscovery extends PeerTable implements Discovery {
     }
     this.#inFlight = this.#poll().finally(() => {
       this.#inFlight = undefined;
+      this.#firstRoundDone();
     });
+  }
+
+  /** Resolves once the first poll has answered or failed (its peers, if any, were reported first). */
+  firstRound(): Promise<void> {
+    return this.#firstRound;
   }
 
   async #poll(): Promise<void> {

@@ -36,6 +36,11 @@ export interface Discovery extends EventEmitter<DiscoveryEvents> {
   stop(): Promise<void>;
   /** The peers currently known (copies). */
   peers(): DiscoveredPeer[];
+  /**
+   * Resolves when the first round of finding peers is over (dns: the first poll answered or failed),
+   * so a starting node knows whom to wait for. Absent: the peers known after start() are all.
+   */
+  firstRound?(): Promise<void>;
 }
 
 /** Who we are, so that a strategy can advertise us and skip ourselves. */

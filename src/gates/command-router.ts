@@ -83,7 +83,8 @@ export class CommandRouter {
         // An earlier attempt may have been applied before its answer was lost with its node.
         const settled = this.settledByLostAttempt(command);
         if (settled !== undefined) return settled;
-        if (command.op === 'exit') attempt = { ...command, observed: seenVisits.map(([id]) => id) };
+        // Only what this node saw when the client asked; having seen nothing, the owner decides afresh.
+        if (command.op === 'exit' && seenVisits.length > 0) attempt = { ...command, observed: seenVisits.map(([id]) => id) };
       }
       const owner = table.owner(command.gate);
       let outcome: Outcome;
@@ -191,7 +192,9 @@ export class CommandRouter {
    * owner, through `observed` (see execute()).
    */
   private settledByLostAttempt(command: GateCommand): CommandResult | undefined {
-    return command.op === 'entry' ? this.options.lot.enteredBy(command.requestId) : undefined;
+    if (command.op !== 'entry') return undefined;
+    const car = this.options.lot.enteredBy(command.requestId);
+    return car?.plate === command.plate ? car : undefined;
   }
 
   private exitDone(command: GateCommand, car: Car): ExitResult {

@@ -120,7 +120,7 @@ export class GateService {
     try {
       if (command.op === 'entry') {
         const retried = lot.enteredBy(command.requestId);
-        if (retried !== undefined) {
+        if (retried !== undefined && retried.plate === command.plate) {
           result = { ok: true, value: retried, replicated: this.options.whenReplicated() };
         } else {
           const car = decideEntry(this.snapshot(), { plate: command.plate, gate: command.gate, now: clock.now(), node: this.options.node });
@@ -142,7 +142,9 @@ export class GateService {
     } catch (err) {
       if (!isParkingError(err)) throw err;
       metrics.rejections.inc({ code: err.code });
-      result = { ok: false, error: err.toWire(), replicated: Promise.resolve() };
+      // A refusal rests on the state the gate decided against: answered once that state is on the
+      // peers too, like the writes before it (answers keep the gate's order).
+      result = { ok: false, error: err.toWire(), replicated: this.options.whenReplicated() };
     }
     this.remember(command.requestId, result);
     return result;

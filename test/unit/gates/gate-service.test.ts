@@ -50,12 +50,21 @@ describe('GateService', () => {
     expect(await retry).toEqual({ plate: 'A', gate: 2, enteredAt: 5, node: 'old-owner' });
   });
 
-  it('refuses with the lot rules and remembers the refusal', async () => {
-    const { svc } = service(1);
+  it('refuses with the lot rules once the state it decided on is acknowledged, and remembers the refusal', async () => {
+    const { svc, acks } = service(1);
     const ok = svc.execute({ op: 'entry', plate: 'A', gate: 1, requestId: 'r1' });
+    let refused = false;
+    const full = svc.execute({ op: 'entry', plate: 'B', gate: 1, requestId: 'r2' }).catch((err: { code: string }) => {
+      refused = true;
+      return err.code;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(refused).toBe(false); // A's entry, which made the lot full, is not acknowledged yet
+    acks.forEach((ack) => ack());
+    expect(await full).toBe('ERR_LOT_FULL');
+    await ok;
+    // The retry is answered from the remembered refusal.
     await expect(svc.execute({ op: 'entry', plate: 'B', gate: 1, requestId: 'r2' })).rejects.toMatchObject({ code: 'ERR_LOT_FULL' });
-    await expect(svc.execute({ op: 'entry', plate: 'B', gate: 1, requestId: 'r2' })).rejects.toMatchObject({ code: 'ERR_LOT_FULL' });
-    void ok;
   });
 
   it('refuses a gate it does not run', async () => {

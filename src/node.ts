@@ -10,8 +10,9 @@ import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
 import { hostname, networkInterfaces } from 'node:os';
 import { createApiServer } from './api/server.js';
-import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { systemClock, type Clock } from './clock.js';
 import { Dialer } from './cluster/dialer.js';
+import { JoinGate } from './cluster/join-gate.js';
 import { Membership, type MemberEvent } from './cluster/membership.js';
 import { Replicator } from './cluster/replicator.js';
 import type { Config } from './config/schema.js';
@@ -83,10 +84,7 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
   private identity: PeerIdentity | undefined;
   private startedAt = 0;
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
-  private joined = false;
-  private joinWindowEnds = 0;
-  private firstRoundPending = false;
-  private joinTimer: TimerHandle | undefined;
+  private join: JoinGate | undefined;
   private stopping: Promise<void> | undefined;
 
   /** Creates a node from a validated config; nothing listens until start(). */
@@ -164,6 +162,17 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     // Not placed until joined (see checkJoined): a node with an empty replica runs no gate.
     const membership = new Membership({ self: this.identity, clock, logger, heartbeatIntervalMs: this.config.heartbeatIntervalMs, suspectTimeoutMs: this.config.suspectTimeoutMs, failureTimeoutMs: this.config.failureTimeoutMs, selfReady: false });
     const replicator = new Replicator({ lot: this.lot, clock, logger, antiEntropyIntervalMs: this.config.antiEntropyIntervalMs, replicationAckTimeoutMs: this.config.replicationAckTimeoutMs, pushCoalesceMs: this.config.pushCoalesceMs, canAnnounce: () => this.joined });
+    this.join = new JoinGate({
+      clock,
+      windowMs: this.joinWindowMs(),
+      pendingDials: () => this.dialer?.initialPending() ?? 0,
+      allSynced: () => replicator.allSynced(),
+      onJoined: () => {
+        this.log.info({ peers: this.transport?.links().length ?? 0 }, 'joined');
+        membership.setSelfReady(true);
+        replicator.announceSynced();
+      },
+    });
     const service = new GateService({ lot: this.lot, clock, metrics, node: name, gates: this.config.gates, spaces: this.config.spaces, whenReplicated: () => replicator.whenReplicated() });
     const router = new CommandRouter({ self: name, table: this.table, service, lot: this.lot, linkOf: (n) => membership.linkOf(n), clock, random, logger, metrics, commandDeadlineMs: this.config.commandDeadlineMs });
     Object.assign(this, { membership, replicator, service, router });
@@ -213,17 +222,10 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     // Until every peer known now was tried once and every link is caught up, this node runs no gate:
     // a node (re)joining with an empty replica must not answer for a lot it has not seen yet.
     for (const peer of discovery.peers()) this.dialer.add(peer.address, true);
-    if (discovery.firstRound !== undefined) {
-      // Peers that the first round reports (a DNS answer) are waited for, however late it comes.
-      this.firstRoundPending = true;
-      void discovery.firstRound().then(() => {
-        this.firstRoundPending = false;
-        this.checkJoined();
-      });
-    }
+    // Peers that the first round reports (a DNS answer) are waited for, however late it comes.
+    if (discovery.firstRound !== undefined) this.join.waitFor(discovery.firstRound());
     this.state = 'running';
-    this.joinWindowEnds = clock.monotonic() + this.joinWindowMs();
-    this.checkJoined();
+    this.join.open();
     this.log.info({ url: this.identity.url, ms: Math.round(clock.monotonic() - this.startedAt) }, 'node ready');
     this.emit('node:ready');
   }
@@ -257,7 +259,7 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     let timer: ReturnType<Clock['setTimeout']> | undefined;
     await Promise.race([graceful(), new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, this.config.shutdownTimeoutMs)))]);
     if (timer !== undefined) clock.clearTimeout(timer);
-    if (this.joinTimer !== undefined) clock.clearTimeout(this.joinTimer);
+    this.join?.close();
     this.dialer?.stop();
     await this.discovery?.stop().catch((err: unknown) => this.log.warn({ err }, 'discovery stop failed'));
     this.membership?.stop();
@@ -350,31 +352,13 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     return this.config.discovery === 'mdns' ? 1500 : 0;
   }
 
-  /**
-   * Latches "joined": the join window has passed, every peer found before now was tried once, and
-   * every link is caught up (its first step 2 arrived). Only then does this node run gates, say
-   * SYNCED to its peers (so they place gates on it), and report ready.
-   */
+  /** True once this node has joined (see src/cluster/join-gate.ts). */
+  private get joined(): boolean {
+    return this.join?.joined ?? false;
+  }
+
   private checkJoined(): void {
-    if (this.joined || this.state !== 'running' || this.dialer === undefined || this.replicator === undefined) return;
-    const { clock } = this.components;
-    const early = this.joinWindowEnds - clock.monotonic();
-    if (early > 0) {
-      // Look again when the window closes (a timer may fire a little early: checked again then).
-      if (this.joinTimer === undefined) {
-        this.joinTimer = clock.setTimeout(() => {
-          this.joinTimer = undefined;
-          this.checkJoined();
-        }, Math.ceil(early) + 1);
-        this.joinTimer.unref?.();
-      }
-      return;
-    }
-    if (this.firstRoundPending || this.dialer.initialPending() > 0 || !this.replicator.allSynced()) return;
-    this.joined = true;
-    this.log.info({ peers: this.transport?.links().length ?? 0 }, 'joined');
-    this.membership?.setSelfReady(true);
-    this.replicator.announceSynced();
+    if (this.state === 'running') this.join?.check();
   }
 
   private onLinkDown(link: PeerLink, reason: string): void {

@@ -89,3 +89,20 @@ export async function memoryCluster(names: string[], options: { seed?: number; c
   for (const name of names) await cluster.add(name);
   return cluster;
 }
+
+/**
+ * Waits (on the fake clock) until the named nodes see each other alive, have joined, and show one
+ * gate table with an owner for every gate.
+ */
+export async function meshed(c: MemoryCluster, names: string[]): Promise<void> {
+  await c.clock.until(async () => {
+    for (const name of names) {
+      const alive = (await c.node(name).cluster()).members.filter((m) => m.status === 'alive').map((m) => m.name);
+      if (!names.every((n) => alive.includes(n))) return false;
+      if (!c.node(name).readiness().ready) return false;
+    }
+    // Each node counts a peer in placement once the peer said it caught up: wait for one table.
+    const tables = await Promise.all(names.map(async (n) => JSON.stringify((await c.node(n).cluster()).gates.map((g) => g.node))));
+    return new Set(tables).size === 1 && !tables[0]!.includes('null');
+  });
+}

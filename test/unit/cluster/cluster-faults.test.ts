@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Node } from '../../../src/node.js';
-import { memoryCluster, type MemoryCluster } from '../../support/memory-cluster.js';
+import { meshed, memoryCluster, type MemoryCluster } from '../../support/memory-cluster.js';
 
 let cluster: MemoryCluster | undefined;
 afterEach(async () => {
@@ -20,18 +20,6 @@ async function ownersSeenBy(node: Node): Promise<Array<string | null>> {
   return (await node.cluster()).gates.map((g) => g.node);
 }
 
-async function meshed(c: MemoryCluster, names: string[]): Promise<void> {
-  await c.clock.until(async () => {
-    for (const name of names) {
-      const alive = (await c.node(name).cluster()).members.filter((m) => m.status === 'alive').map((m) => m.name);
-      if (!names.every((n) => alive.includes(n))) return false;
-      if (!c.node(name).readiness().ready) return false;
-    }
-    // Each node counts a peer in placement once the peer said it caught up: wait for one table.
-    const tables = await Promise.all(names.map(async (n) => JSON.stringify(await ownersSeenBy(c.node(n)))));
-    return new Set(tables).size === 1 && !tables[0]!.includes("null");
-  });
-}
 
 describe('membership and gates on the memory network', () => {
   it('Join_AllNodesSeeEachOtherAlive_AndAgreeOnTheGateTable', async () => {

@@ -4,17 +4,10 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { chooseNode } from '../../../../src/gates/placement.js';
-import { memoryCluster, type MemoryCluster } from '../../../support/memory-cluster.js';
+import { meshed, memoryCluster, type MemoryCluster } from '../../../support/memory-cluster.js';
 let cluster: MemoryCluster | undefined;
 afterEach(async () => { await cluster?.stopAll(); cluster = undefined; });
 
-async function meshed(c: MemoryCluster, names: string[]) {
-  await c.clock.until(async () => {
-    for (const n of names) if (!c.node(n).readiness().ready) return false;
-    const t = await Promise.all(names.map(async (n) => JSON.stringify((await c.node(n).cluster()).gates.map((g) => g.node))));
-    return new Set(t).size === 1 && !t[0]!.includes('null');
-  });
-}
 
 it('Retry_AnExitRetriedFromAForwarderThatHadNotSeenTheCarIsDecidedByTheNewOwner', async () => {
   cluster = await memoryCluster(['a', 'b', 'c'], { config: { gates: 8 } });

@@ -111,7 +111,7 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     this.log = this.components.logger.child({ component: 'node' });
     this.metrics = this.components.metrics;
     this.metrics.spaces.set(config.spaces);
-    this.lot = new LotDocument({ incarnation: this.incarnation });
+    this.lot = new LotDocument();
     this.lot.on('car:entered', (car, info) => {
       this.metrics.occupancy.set(this.lot.occupied);
       this.emit('car:entered', car, info);

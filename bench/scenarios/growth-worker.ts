@@ -29,7 +29,7 @@ function loadTimes(update: Uint8Array, repeats: number): { ms: number; heapBytes
   for (let r = 0; r < repeats; r++) {
     const base = heap();
     const t = performance.now();
-    const lot = new LotDocument({ incarnation: `load${r}` });
+    const lot = new LotDocument();
     Y.applyUpdate(lot.doc, update);
     times.push(performance.now() - t);
     occupied = lot.occupied;
@@ -42,7 +42,7 @@ function loadTimes(update: Uint8Array, repeats: number): { ms: number; heapBytes
 
 const [visits, spaces, liveCars, loadRepeats] = process.argv.slice(2).map(Number) as [number, number, number, number];
 // A. Churn: `visits` visits through a lot of `spaces`, first in first out.
-let churn: LotDocument = new LotDocument({ incarnation: 'churn' });
+let churn: LotDocument = new LotDocument();
 const t0 = performance.now();
 const inside: string[] = [];
 for (let v = 0; v < visits; v++) {
@@ -56,7 +56,7 @@ const churnMs = performance.now() - t0;
 const churnUpdate = Y.encodeStateAsUpdate(churn.doc);
 const churnAlive = heap();
 // The same live cars in a fresh document: what the state would be with no history.
-const fresh = new LotDocument({ incarnation: 'fresh' });
+const fresh = new LotDocument();
 for (const [, record] of churn.liveVisits()) fresh.enter({ plate: record.plate, gate: record.gate, enteredAt: record.enteredAt, node: record.node }, record.req);
 const liveOnlyBytes = Y.encodeStateAsUpdate(fresh.doc).byteLength;
 fresh.destroy();
@@ -71,7 +71,7 @@ const churnLoad = loadTimes(churnUpdate, loadRepeats);
 // B. `liveCars` cars, all inside. Heap: with the document alive minus after it is dropped (both
 // after GC), so that garbage left over from part A cannot make the difference negative.
 function buildLive(): { update: Uint8Array; heapBytes: number } {
-  let full: LotDocument | undefined = new LotDocument({ incarnation: 'full' });
+  let full: LotDocument | undefined = new LotDocument();
   for (let c = 0; c < liveCars; c++) full.enter({ plate: `L ${c}`, gate: (c % 4) + 1, enteredAt: 1_763_900_000_000 + c, node: 'n1' }, `q${c.toString(36)}`);
   const update = Y.encodeStateAsUpdate(full.doc);
   const alive = heap();

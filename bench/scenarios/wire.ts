@@ -26,7 +26,7 @@ export interface WireResult {
 
 /** Replays `ops` operations of the load mix; returns the delta and full-state sizes. */
 export function replay(ops: number, plates: number, sampleEvery: number): { delta: number; fullAtEnd: number; fullMean: number } {
-  const lot = new LotDocument({ incarnation: 'wire' });
+  const lot = new LotDocument();
   const pool = new PlatePool({ plates, prefix: 'W ', exitRatio: 0.5, random: seededRandom(5) });
   let deltaBytes = 0;
   lot.doc.on('update', (u: Uint8Array) => (deltaBytes += u.byteLength));

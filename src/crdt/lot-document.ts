@@ -92,24 +92,20 @@ function representative(visits: Map<string, VisitRecord>): [string, VisitRecord]
 }
 
 export interface LotDocumentOptions {
-  /** Per-process id; prefixes visit ids. Never reused across restarts. */
-  incarnation: string;
   /** An existing document (tests); default: a fresh Y.Doc, so a fresh random clientID per process. */
   doc?: Y.Doc;
 }
 
 export class LotDocument extends EventEmitter<LotDocumentEvents> {
   readonly doc: Y.Doc;
-  readonly incarnation: string;
   private readonly visits: Y.Map<StoredVisit>;
   private readonly byPlate = new Map<string, Map<string, VisitRecord>>();
   /** Request tags of entries this replica has seen, live or since left: idempotent retries. */
   private readonly seenTags = new Map<string, Car>();
   private counter = 0;
 
-  constructor(options: LotDocumentOptions) {
+  constructor(options: LotDocumentOptions = {}) {
     super();
-    this.incarnation = options.incarnation;
     this.doc = options.doc ?? new Y.Doc({ gc: true });
     this.visits = this.doc.getMap<StoredVisit>(VISITS_KEY);
     this.visits.forEach((stored, id) => this.index(id, stored));
@@ -121,10 +117,14 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
     return this.byPlate.size;
   }
 
-  /** The car inside with this plate (its earliest live visit), if any. */
-  carOf(plate: string): Car | undefined {
+  /**
+   * The car inside with this plate (its earliest live visit), if any; given `only`, the car among
+   * those of its live visits whose id is listed (what an exit retried for a client may remove).
+   */
+  carOf(plate: string, only?: readonly string[]): Car | undefined {
     const visits = this.byPlate.get(plate);
-    const rep = visits === undefined ? undefined : representative(visits);
+    const among = visits === undefined || only === undefined ? visits : new Map([...visits].filter(([id]) => only.includes(id)));
+    const rep = among === undefined ? undefined : representative(among);
     return rep === undefined ? undefined : toCar(rep[1]);
   }
 

@@ -132,13 +132,12 @@ export class GateService {
         const now = clock.now();
         const snapshot = this.snapshot();
         const observed = command.observed;
-        const lot2: LotSnapshot = observed === undefined ? snapshot : { ...snapshot, carOf: (plate) => carAmong(lot.visitsOf(plate), observed) };
+        const lot2: LotSnapshot = observed === undefined ? snapshot : { ...snapshot, carOf: (plate) => lot.carOf(plate, observed) };
         const decision = decideExit(lot2, { plate: command.plate, gate: command.gate, now });
         lot.leave(decision.plate, observed);
         metrics.exits.inc();
         result = { ok: true, value: { car: decision.car, gate: decision.gate, exitedAt: now, stayMs: decision.stayMs }, replicated: this.options.whenReplicated() };
       }
-      metrics.occupancy.set(lot.occupied);
     } catch (err) {
       if (!isParkingError(err)) throw err;
       metrics.rejections.inc({ code: err.code });
@@ -157,12 +156,3 @@ export class GateService {
   }
 }
 
-/** The car shown for the listed visits among `visits` (earliest entry), if any is still live. */
-function carAmong(visits: ReadonlyArray<[string, { plate: string; gate: number; enteredAt: number; node: string }]>, ids: readonly string[]): Car | undefined {
-  let best: Car | undefined;
-  for (const [id, v] of visits) {
-    if (!ids.includes(id)) continue;
-    if (best === undefined || v.enteredAt < best.enteredAt) best = { plate: v.plate, gate: v.gate, enteredAt: v.enteredAt, node: v.node };
-  }
-  return best;
-}

@@ -77,7 +77,7 @@ export abstract class BaseTransport extends EventEmitter<TransportEvents> implem
   readonly cookie: Cookie;
   readonly clock: Clock;
   readonly log: Logger;
-  readonly limits: { maxPayloadBytes: number; maxBufferedBytes: number; handshakeTimeoutMs: number };
+  readonly limits: SessionHost['limits'];
   readonly onBytes: OnBytes | undefined;
   private readonly admitFn: AdmitFn;
   private state: 'new' | 'running' | 'stopped' = 'new';

@@ -1,14 +1,9 @@
 /** Bounded waits for CLI/REPL tests: poll a condition instead of sleeping. */
+import { eventually } from './eventually.js';
 
-/** Resolves once `check()` is truthy; rejects after `timeoutMs` with `what` and the last value seen. */
-export async function waitUntil<T>(check: () => T, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+/** Resolves once `check()` is truthy; rejects after `timeoutMs` naming `what`. */
+export function waitUntil<T>(check: () => T, what: string, timeoutMs = 5000): Promise<T> {
+  return eventually(check, { timeoutMs, message: what });
 }
 
 /** Removes ANSI escape sequences (cursor moves, colours) from terminal output. */

@@ -9,7 +9,7 @@ export async function eventually<T>(check: () => T | Promise<T>, options: { time
   for (;;) {
     try {
       const value = await check();
-      if (value !== false && value !== undefined && value !== null) return value;
+      if (value) return value;
     } catch (err) {
       lastError = err;
     }

@@ -38,7 +38,7 @@ export class TestLink extends EventEmitter implements PeerLink {
 export function pair(): { clock: FakeClock; a: Side; b: Side; deliver: () => number } {
   const clock = new FakeClock();
   const make = (name: string): Side => {
-    const lot = new LotDocument({ incarnation: name });
+    const lot = new LotDocument();
     const replicator = new Replicator({ lot, clock, logger: silentLogger(), antiEntropyIntervalMs: 1000, replicationAckTimeoutMs: 500, pushCoalesceMs: 0 });
     return { lot, replicator, link: undefined as unknown as TestLink };
   };

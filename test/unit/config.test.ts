@@ -4,15 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, envName, configWarnings } from '../../src/config/index.js';
 import { ConfigError, ErrorCodes } from '../../src/errors.js';
+import { thrown } from '../support/thrown.js';
 
 function failure(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
+  const err = thrown<ConfigError>(fn);
+  expect(err).toBeInstanceOf(ConfigError);
+  return err;
 }
 
 function tempFile(name: string, text: string): string {

@@ -13,7 +13,7 @@ function sync(a: LotDocument, b: LotDocument): void {
 
 describe('LotDocument', () => {
   it('records a car inside and removes it on leave', () => {
-    const lot = new LotDocument({ incarnation: 'a' });
+    const lot = new LotDocument();
     lot.enter(car('ABC 1'));
     expect(lot.carOf('ABC 1')).toEqual(car('ABC 1'));
     expect(lot.occupied).toBe(1);
@@ -23,15 +23,15 @@ describe('LotDocument', () => {
   });
 
   it('gives every visit a key never used before, across instances', () => {
-    const a = new LotDocument({ incarnation: 'a' });
-    const b = new LotDocument({ incarnation: 'b' });
+    const a = new LotDocument();
+    const b = new LotDocument();
     const ids = [a.enter(car('X')), a.enter(car('Y')), b.enter(car('X'))];
     expect(new Set(ids).size).toBe(3);
   });
 
   it('keeps an entry made concurrently with an exit elsewhere (add wins)', () => {
-    const a = new LotDocument({ incarnation: 'a' });
-    const b = new LotDocument({ incarnation: 'b' });
+    const a = new LotDocument();
+    const b = new LotDocument();
     a.enter(car('P', 1, 1));
     sync(a, b);
     // Partitioned: B sees the car leave and come back; A records the car leaving.
@@ -44,8 +44,8 @@ describe('LotDocument', () => {
   });
 
   it('shows a plate entered twice concurrently once, as its earliest visit, and one exit removes both', () => {
-    const a = new LotDocument({ incarnation: 'a' });
-    const b = new LotDocument({ incarnation: 'b' });
+    const a = new LotDocument();
+    const b = new LotDocument();
     a.enter(car('P', 1, 20, 'na'));
     b.enter(car('P', 3, 10, 'nb'));
     sync(a, b);
@@ -59,8 +59,8 @@ describe('LotDocument', () => {
   });
 
   it('treats two concurrent exits of one car as one', () => {
-    const a = new LotDocument({ incarnation: 'a' });
-    const b = new LotDocument({ incarnation: 'b' });
+    const a = new LotDocument();
+    const b = new LotDocument();
     a.enter(car('P'));
     sync(a, b);
     expect(a.leave('P')).toHaveLength(1);
@@ -71,8 +71,8 @@ describe('LotDocument', () => {
   });
 
   it('emits car:entered and car:left with whether the change was local', () => {
-    const a = new LotDocument({ incarnation: 'a' });
-    const b = new LotDocument({ incarnation: 'b' });
+    const a = new LotDocument();
+    const b = new LotDocument();
     const seen: string[] = [];
     b.on('car:entered', (c, info) => seen.push(`in ${c.plate} ${info.local ? 'local' : String(info.origin)}`));
     b.on('car:left', (c, info) => seen.push(`out ${c.plate} ${info.local ? 'local' : String(info.origin)}`));
@@ -87,17 +87,17 @@ describe('LotDocument', () => {
     evil.getMap('visits').set('x.0', { plate: 42 } as unknown as object);
     evil.getMap('visits').set('x.1', ['P', '1', 2, 'n'] as unknown as object);
     evil.getMap('visits').set('x.2', ['P', 1, 2, 'n', 'r', 'extra'] as unknown as object);
-    const a = new LotDocument({ incarnation: 'a' });
+    const a = new LotDocument();
     Y.applyUpdate(a.doc, Y.encodeStateAsUpdate(evil), 'peer');
     expect(a.occupied).toBe(0);
     expect(a.cars()).toEqual([]);
   });
 
   it('rebuilds its index from an existing document', () => {
-    const a = new LotDocument({ incarnation: 'a' });
+    const a = new LotDocument();
     a.enter(car('Q'));
     const doc = new Y.Doc();
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(a.doc));
-    expect(new LotDocument({ incarnation: 'c', doc }).carOf('Q')).toEqual(car('Q'));
+    expect(new LotDocument({ doc }).carOf('Q')).toEqual(car('Q'));
   });
 });

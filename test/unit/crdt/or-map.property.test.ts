@@ -35,7 +35,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 function run(ops: Op[]): void {
-  const replicas = Array.from({ length: REPLICAS }, (_, i) => new LotDocument({ incarnation: `r${i}` }));
+  const replicas = Array.from({ length: REPLICAS }, (_, i) => new LotDocument());
   const queue: Message[] = [];
   let cut = 0; // replicas < cut are on one side, the rest on the other; 0 = no partition
   const added = new Set<string>();

@@ -5,18 +5,15 @@ import { silentLogger } from '../../../src/log.js';
 import { createDiscovery } from '../../../src/discovery/index.js';
 import { parseStaticPeers } from '../../../src/discovery/static-discovery.js';
 import type { DiscoveredPeer, SelfInfo } from '../../../src/discovery/types.js';
+import { thrown } from '../../support/thrown.js';
 
 const self: SelfInfo = { cluster: 'lot', name: 'a', incarnation: 'inc-a', host: '127.0.0.1', port: 4001, url: 'ws://127.0.0.1:4001' };
 const components = { self, clock: systemClock, logger: silentLogger() };
 
 function configErrorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
+  const err = thrown<ConfigError>(fn);
+  expect(err).toBeInstanceOf(ConfigError);
+  return err;
 }
 
 describe('static peer list', () => {

@@ -5,7 +5,7 @@ import { createMetrics } from '../../../src/metrics.js';
 import { FakeClock } from '../../support/fake-clock.js';
 
 function service(spaces = 10) {
-  const lot = new LotDocument({ incarnation: 'x' });
+  const lot = new LotDocument();
   const acks: Array<() => void> = [];
   const svc = new GateService({
     lot, clock: new FakeClock(), metrics: createMetrics(), node: 'n1', gates: 4, spaces,

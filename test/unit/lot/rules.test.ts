@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decideEntry, decideExit, validateGate, type LotSnapshot } from '../../../src/lot/index.js';
 import { ErrorCodes, ParkingError } from '../../../src/errors.js';
 import type { Car } from '../../../src/types.js';
+import { thrown } from '../../support/thrown.js';
 
 function lot(cars: Car[], spaces = 3, gates = 4): LotSnapshot {
   const byPlate = new Map(cars.map((c) => [c.plate, c]));
@@ -9,12 +10,7 @@ function lot(cars: Car[], spaces = 3, gates = 4): LotSnapshot {
 }
 
 function refusal(fn: () => unknown): ParkingError {
-  try {
-    fn();
-  } catch (err) {
-    return err as ParkingError;
-  }
-  throw new Error('expected a refusal');
+  return thrown<ParkingError>(fn);
 }
 
 const car = (plate: string, gate = 1, enteredAt = 1000): Car => ({ plate, gate, enteredAt, node: 'n1' });

@@ -10,15 +10,23 @@ import { meshed, memoryCluster, type MemoryCluster } from '../../../support/memo
 let cluster: MemoryCluster | undefined;
 afterEach(async () => { await cluster?.stopAll(); cluster = undefined; });
 
-
-it('Retry_AnExitWhoseOwnerVanishedAfterApplyingItLeavesAReEntryMadeSinceAlone', async () => {
+/** Nodes a, b, c meshed; a gate that b runs and one that it does not. */
+async function threeNodes() {
   cluster = await memoryCluster(['a', 'b', 'c']);
   await meshed(cluster, ['a', 'b', 'c']);
-  const { clock, network } = cluster;
   const names = ['a', 'b', 'c'];
-  const gateB = [1, 2, 3, 4].find((g) => chooseNode(g, names) === 'b')!;
-  const gateOther = [1, 2, 3, 4].find((g) => chooseNode(g, names) !== 'b')!;
-  const a = cluster.node('a'), c = cluster.node('c');
+  return {
+    clock: cluster.clock,
+    network: cluster.network,
+    a: cluster.node('a'),
+    c: cluster.node('c'),
+    gateB: [1, 2, 3, 4].find((g) => chooseNode(g, names) === 'b')!,
+    gateOther: [1, 2, 3, 4].find((g) => chooseNode(g, names) !== 'b')!,
+  };
+}
+
+it('Retry_AnExitWhoseOwnerVanishedAfterApplyingItLeavesAReEntryMadeSinceAlone', async () => {
+  const { clock, network, a, c, gateB, gateOther } = await threeNodes();
   await clock.run(a.trackEntry('P 1', gateOther));
   // b vanishes (host freeze / cable cut) right after a and c applied b's exit delta, before b answers.
   let seen = 0;
@@ -37,13 +45,7 @@ it('Retry_AnExitWhoseOwnerVanishedAfterApplyingItLeavesAReEntryMadeSinceAlone', 
 });
 
 it('Retry_AnEntryWhoseOwnerVanishedAfterApplyingItIsNotAppliedAgainAfterTheCarLeft', async () => {
-  cluster = await memoryCluster(['a', 'b', 'c']);
-  await meshed(cluster, ['a', 'b', 'c']);
-  const { clock, network } = cluster;
-  const names = ['a', 'b', 'c'];
-  const gateB = [1, 2, 3, 4].find((g) => chooseNode(g, names) === 'b')!;
-  const gateOther = [1, 2, 3, 4].find((g) => chooseNode(g, names) !== 'b')!;
-  const a = cluster.node('a'), c = cluster.node('c');
+  const { clock, network, a, c, gateB, gateOther } = await threeNodes();
   let seen = 0;
   const onIn = (car: { plate: string }) => { if (car.plate === 'Q 1' && ++seen === 2) network.partition(['b'], ['a', 'c']); };
   a.on('car:entered', onIn); c.on('car:entered', onIn);

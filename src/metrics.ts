@@ -27,6 +27,8 @@ export interface Metrics {
   gatesOwned: Gauge;
   /** Commands forwarded to the node running their gate. */
   forwarded: Counter;
+  /** Peer messages refused (an unknown type, bad bytes): the link was closed. */
+  peerProtocolErrors: Counter<'code' | 'type'>;
 }
 
 export interface MetricsOptions {
@@ -57,5 +59,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     peerBytesReceived: new Counter({ name: 'parking_peer_bytes_received_total', help: 'Bytes received on peer links', labelNames: ['type'], registers }),
     gatesOwned: new Gauge({ name: 'parking_gates_owned', help: 'Gates whose worker runs on this node', registers }),
     forwarded: new Counter({ name: 'parking_forwarded_total', help: 'Commands forwarded to the node running their gate', registers }),
+    peerProtocolErrors: new Counter({ name: 'parking_peer_protocol_errors_total', help: 'Peer messages refused (unknown type or bad bytes); each closed its link', labelNames: ['code', 'type'], registers }),
   };
 }

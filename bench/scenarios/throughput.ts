@@ -15,7 +15,7 @@
 import { loadConfig } from '../../src/config/index.js';
 import { runLoad, type LoadSummary, type LoadTarget } from '../../src/load/index.js';
 import { silentLogger } from '../../src/log.js';
-import { Node } from '../../src/node.js';
+import { createNode } from '../../src/node.js';
 import { systemClock } from '../../src/clock.js';
 import { seededRandom } from '../../src/random.js';
 import { cpuSeconds, startCluster, startNode, stopAll, waitFor, type BenchNode } from '../lib/cluster.js';
@@ -125,7 +125,7 @@ async function clusterHttp(ctx: BenchContext, repeat: number, durationMs: number
 
 async function inProcess(ctx: BenchContext, repeat: number, durationMs: number): Promise<ThroughputRun> {
   const config = loadConfig({ env: {}, flags: { port: 0, host: '127.0.0.1', discovery: 'none', spaces: 1_000_000, logLevel: 'silent', name: `tip${repeat}` } });
-  const node = new Node(config, { logger: silentLogger() });
+  const node = await createNode(config, { logger: silentLogger() });
   await node.start();
   try {
     await load(ctx, [node], Math.min(1000, durationMs / 2), 3000 + repeat, `TW${repeat} `);

@@ -63,8 +63,8 @@ export function addStartCommand(program: Command, io: CliIo): void {
 }
 
 async function defaultCreateNode(config: Config): Promise<RunnableNode> {
-  const { Node } = await import('../node.js');
-  return Node.create(config);
+  const { createNode } = await import('../node.js');
+  return createNode(config, { processMetrics: true });
 }
 
 /** Resolves when `signal` aborts. */

@@ -4,12 +4,15 @@
  * Gives up on an address for good when it turns out to be this node ('self'). Does not dial a peer
  * already linked (it may have dialed us first); it looks again when that link goes down.
  */
+import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../clock.js';
 import { backoffDelay } from '../discovery/backoff.js';
 import { HandshakeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { Startable } from '../lifecycle.js';
 import type { Random } from '../random.js';
-import type { Transport } from '../transport/types.js';
+import type { LinkObserver } from '../transport/registrar.js';
+import type { PeerLink, Transport } from '../transport/types.js';
 
 export interface DialerOptions {
   transport: Transport;
@@ -20,7 +23,7 @@ export interface DialerOptions {
   isLinked: (name: string) => boolean;
   baseMs?: number;
   maxMs?: number;
-  /** Called after each dial attempt (joined, refused or failed). */
+  /** Called after each dial attempt (joined, refused or failed); the `dial:attempted` event says the same. */
   onAttempt?: () => void;
   /**
    * A peer that refuses us with `duplicate-name` may still see our previous incarnation alive; until
@@ -40,7 +43,13 @@ interface Target {
   duplicateNameSince: number | undefined;
 }
 
-export class Dialer {
+export interface DialerEvents {
+  /** A dial attempt ended (linked, refused or failed), or an address waited for was lost. */
+  'dial:attempted': [];
+}
+
+export class Dialer extends EventEmitter<DialerEvents> implements Startable, LinkObserver {
+  readonly name = 'dialer';
   private readonly options: DialerOptions;
   private readonly log: Logger;
   private readonly targets = new Map<string, Target>();
@@ -49,6 +58,7 @@ export class Dialer {
   private stopped = false;
 
   constructor(options: DialerOptions) {
+    super();
     this.options = options;
     this.log = options.logger.child({ component: 'dialer' });
   }
@@ -83,7 +93,7 @@ export class Dialer {
   remove(address: string): void {
     const target = this.targets.get(address);
     // An address we waited for is gone: the node may be able to join without it now.
-    if (this.initial.delete(address)) this.options.onAttempt?.();
+    if (this.initial.delete(address)) this.notify();
     if (target === undefined) return;
     if (target.timer !== undefined) this.options.clock.clearTimeout(target.timer);
     this.targets.delete(address);
@@ -91,7 +101,24 @@ export class Dialer {
 
   private attempted(address: string): void {
     this.initial.delete(address);
+    this.notify();
+  }
+
+  private notify(): void {
     this.options.onAttempt?.();
+    this.emit('dial:attempted');
+  }
+
+  start(): void {
+    // Dials begin as discovery reports addresses (add()).
+  }
+
+  onLinkDown(link: PeerLink): void {
+    this.linkDown(link.remote.name);
+  }
+
+  onLinkReplaced(): void {
+    // The same process is still linked: nothing to redial.
   }
 
   /** A link to `name` closed: redial the addresses behind it (after a backoff). */

@@ -4,21 +4,26 @@
  * put: a short pause should not move them); dead when silent for `failureTimeoutMs` or when its link
  * closes; left when it said goodbye (LEAVE, or a link closed with reason 'leave').
  *
- * The live view (self + alive + suspect) is what gate placement is computed from. Heartbeats are
- * PING/PONG messages on the peer link: any message from a peer counts as a sign of life, so a busy
- * link needs no extra pings to stay alive.
+ * The live view (self + alive + suspect) is what gate placement is computed from. The heartbeat is
+ * the transport's PING (the remote link answers PONG by itself); any frame or bytes from a peer (the
+ * link's `activity`) count as a sign of life, so a busy link needs no extra pings to stay alive.
+ * Membership speaks LEAVE and observes links through the registrar.
  */
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { MemberStatus, MemberView } from '../types.js';
+import type { Startable } from '../lifecycle.js';
+import { MessageType } from '../message-types.js';
+import type { LinkObserver, Registrar } from '../transport/registrar.js';
 import type { AdmitContext, AdmitResult, PeerIdentity, PeerLink } from '../transport/types.js';
-import { MessageType } from '../transport/envelope.js';
 
 export interface MembershipOptions {
   self: PeerIdentity;
   clock: Clock;
   logger: Logger;
+  /** Where membership registers LEAVE and its link observer. */
+  registrar: Registrar;
   heartbeatIntervalMs: number;
   suspectTimeoutMs: number;
   failureTimeoutMs: number;
@@ -36,8 +41,8 @@ interface Member {
   since: number;
   lastHeard: number;
   link: PeerLink | undefined;
-  /** It told us (SYNCED) that it holds our state: it may run gates. */
-  caughtUp: boolean;
+  /** It told us (SYNCED) on its current link that it holds our lot and has joined: it may run gates. */
+  synced: boolean;
 }
 
 export interface MemberEvent {
@@ -59,7 +64,8 @@ export interface MembershipEvents {
 
 const EMPTY = new Uint8Array(0);
 
-export class Membership extends EventEmitter<MembershipEvents> {
+export class Membership extends EventEmitter<MembershipEvents> implements Startable, LinkObserver {
+  readonly name = 'membership';
   private readonly options: MembershipOptions;
   private readonly log: Logger;
   private readonly members = new Map<string, Member>();
@@ -73,6 +79,8 @@ export class Membership extends EventEmitter<MembershipEvents> {
     this.log = options.logger.child({ component: 'membership' });
     this.selfReady = options.selfReady ?? true;
     this.lastView = this.placementNames().join(',');
+    options.registrar.handle(MessageType.LEAVE, this.name, (link) => this.onLeave(link));
+    options.registrar.observe(this);
   }
 
   /**
@@ -83,7 +91,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
    */
   placementNames(): string[] {
     const names = this.selfReady ? [this.options.self.name] : [];
-    for (const m of this.members.values()) if ((m.status === 'alive' || m.status === 'suspect') && m.caughtUp) names.push(m.name);
+    for (const m of this.members.values()) if ((m.status === 'alive' || m.status === 'suspect') && m.synced) names.push(m.name);
     return names.sort();
   }
 
@@ -94,11 +102,11 @@ export class Membership extends EventEmitter<MembershipEvents> {
     this.viewMaybeChanged();
   }
 
-  /** The peer on this link holds our state (it sent SYNCED). */
-  caughtUp(link: PeerLink): void {
+  /** The peer on this link holds our lot and has joined (it sent SYNCED): it may run gates. */
+  peerSynced(link: PeerLink): void {
     const m = this.members.get(link.remote.name);
-    if (m === undefined || m.link !== link || m.caughtUp) return;
-    m.caughtUp = true;
+    if (m === undefined || m.link !== link || m.synced) return;
+    m.synced = true;
     this.viewMaybeChanged();
   }
 
@@ -106,6 +114,11 @@ export class Membership extends EventEmitter<MembershipEvents> {
     if (this.timer !== undefined) return;
     this.timer = this.options.clock.setInterval(() => this.tick(), this.options.heartbeatIntervalMs);
     this.timer.unref?.();
+  }
+
+  /** Graceful stop: tell every peer we leave (after the gates drained and the deltas were flushed). */
+  beforeStop(): void {
+    this.announceLeave();
   }
 
   stop(): void {
@@ -158,15 +171,33 @@ export class Membership extends EventEmitter<MembershipEvents> {
     return { ok: true };
   }
 
+  onLinkUp(link: PeerLink): void {
+    link.on('activity', () => this.heard(link));
+    this.linkUp(link);
+  }
+
+  onLinkDown(link: PeerLink, reason: string): void {
+    this.linkDown(link, reason);
+  }
+
+  /** The same process now speaks on `next` (duplicate-link rule): the member keeps its standing. */
+  onLinkReplaced(previous: PeerLink, next: PeerLink): void {
+    next.on('activity', () => this.heard(next));
+    const m = this.members.get(previous.remote.name);
+    if (m === undefined || m.link !== previous) return this.linkUp(next);
+    m.link = next;
+    m.lastHeard = this.options.clock.monotonic();
+  }
+
   /** A link authenticated: the member is alive (a new incarnation replaces an old one). */
   linkUp(link: PeerLink): void {
     const now = this.options.clock.monotonic();
     const { name, url, incarnation } = link.remote;
     const known = this.members.get(name);
     const wasLive = known !== undefined && (known.status === 'alive' || known.status === 'suspect') && known.incarnation === incarnation;
-    // A link that replaced a live one of the same process (duplicate-link rule) keeps its standing.
-    const caughtUp = wasLive && known.caughtUp;
-    this.members.set(name, { name, url, incarnation, status: 'alive', since: wasLive ? known.since : this.options.clock.now(), lastHeard: now, link, caughtUp });
+    // A new link to a live member must be synced again before it counts in placement (it may have
+    // been cut off from us); only a replaced link keeps its standing (onLinkReplaced).
+    this.members.set(name, { name, url, incarnation, status: 'alive', since: wasLive ? known.since : this.options.clock.now(), lastHeard: now, link, synced: false });
     if (!wasLive) {
       this.log.info({ peer: name, url, incarnation }, 'member up');
       this.emit('member:up', { name, url, incarnation, status: 'alive' });
@@ -180,8 +211,6 @@ export class Membership extends EventEmitter<MembershipEvents> {
     if (m === undefined || m.link !== link) return;
     m.link = undefined;
     if (m.status === 'left' || m.status === 'dead') return;
-    // The transport closed one of two links to the same process; the kept one comes up next.
-    if (reason === 'duplicate-link') return;
     if (reason === 'leave') this.markLeft(m);
     else this.markDead(m, reason);
   }
@@ -199,19 +228,9 @@ export class Membership extends EventEmitter<MembershipEvents> {
     }
   }
 
-  /** Handles the membership messages (PING, PONG, LEAVE); returns false for other types. */
-  handle(link: PeerLink, type: number): boolean {
-    if (type === MessageType.PING) {
-      link.send(MessageType.PONG, EMPTY);
-      return true;
-    }
-    if (type === MessageType.PONG) return true;
-    if (type === MessageType.LEAVE) {
-      const m = this.members.get(link.remote.name);
-      if (m !== undefined && m.link === link) this.markLeft(m);
-      return true;
-    }
-    return false;
+  private onLeave(link: PeerLink): void {
+    const m = this.members.get(link.remote.name);
+    if (m !== undefined && m.link === link) this.markLeft(m);
   }
 
   /** Tells every peer we are leaving, so they drop us with no wait. */
@@ -243,7 +262,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
         this.log.warn({ peer: m.name, silentMs: Math.round(silent) }, 'member suspect');
         this.emit('member:suspect', this.eventOf(m));
       }
-      m.link.send(MessageType.PING, EMPTY);
+      m.link.ping();
     }
   }
 

@@ -15,6 +15,13 @@
  *   reveal.
  * - Backpressure: when a link's backlog is over its limit the transport drops our message; once it
  *   drains we run a full two-way exchange (step 1 with SYNC_BACK) instead of replaying a backlog.
+ * - A link replaced by its duplicate (both ends dialed at once) hands its waiters to the kept link,
+ *   marked as resyncing: messages in flight on the closed link may be lost, so only the ack of a step
+ *   2 sent on the kept link releases them.
+ *
+ * The replicator speaks SYNC, SYNC_ACK and SYNCED (registered with the registrar) and tells, per link:
+ * `peer:state-received` once the peer's first step 2 arrived (this replica holds what the peer had),
+ * and `peer:synced` when the peer said SYNCED (it holds our lot and has joined).
  */
 import { EventEmitter } from 'node:events';
 import * as Y from 'yjs';
@@ -23,7 +30,9 @@ import type { Logger } from '../log.js';
 import { ProtocolError } from '../errors.js';
 import type { LotDocument } from '../crdt/lot-document.js';
 import { readAck, readSyncMessage, SYNC_BACK, SyncKind, writeAck, writeStep1, writeStep2, writeUpdateMessage } from '../crdt/sync-messages.js';
-import { MessageType } from '../transport/envelope.js';
+import type { Startable } from '../lifecycle.js';
+import { MessageType } from '../message-types.js';
+import type { LinkObserver, Registrar } from '../transport/registrar.js';
 import type { PeerLink } from '../transport/types.js';
 
 /** Transaction origin of every change applied from a peer. */
@@ -35,14 +44,17 @@ export interface ReplicatorOptions {
   lot: LotDocument;
   clock: Clock;
   logger: Logger;
+  /** Where the replicator registers its message types and its link observer. */
+  registrar: Registrar;
   antiEntropyIntervalMs: number;
   replicationAckTimeoutMs: number;
   pushCoalesceMs: number;
   /**
-   * Whether this node may tell peers it is caught up (SYNCED), i.e. it has joined and runs gates.
-   * Default: always. Until then peers must not place gates on it.
+   * Whether this node tells peers SYNCED from the start. Default true; a node that joins starts false
+   * and calls {@link Replicator.startAnnouncing} once it has joined: until then peers must not place
+   * gates on it.
    */
-  canAnnounce?: () => boolean;
+  announcing?: boolean;
 }
 
 interface Waiter {
@@ -69,17 +81,19 @@ interface PeerState {
 
 export interface ReplicatorEvents {
   /** The first step 2 from this peer arrived: we hold everything it had when the link came up. */
-  'peer:synced': [string];
-  /** The peer told us (SYNCED) that it holds our lot and runs gates. */
-  'peer:caught-up': [PeerLink];
+  'peer:state-received': [PeerLink];
+  /** The peer said SYNCED: it holds our lot and has joined, so it may run gates. */
+  'peer:synced': [PeerLink];
   /** A local update was pushed (bytes per peer), for metrics and benchmarks. */
   'update:pushed': [number];
 }
 
 const EMPTY = new Uint8Array(0);
 
-export class Replicator extends EventEmitter<ReplicatorEvents> {
+export class Replicator extends EventEmitter<ReplicatorEvents> implements Startable, LinkObserver {
+  readonly name = 'replicator';
   private readonly options: ReplicatorOptions;
+  private announcing: boolean;
   private readonly log: Logger;
   private readonly doc: Y.Doc;
   private readonly peers = new Map<PeerLink, PeerState>();
@@ -103,6 +117,35 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
     this.options = options;
     this.log = options.logger.child({ component: 'replicator' });
     this.doc = options.lot.doc;
+    this.announcing = options.announcing ?? true;
+    const { registrar } = options;
+    registrar.handle(MessageType.SYNC, this.name, (link, payload) => this.handle(link, MessageType.SYNC, payload));
+    registrar.handle(MessageType.SYNC_ACK, this.name, (link, payload) => this.handle(link, MessageType.SYNC_ACK, payload));
+    registrar.handle(MessageType.SYNCED, this.name, (link, payload) => this.handle(link, MessageType.SYNCED, payload));
+    registrar.observe(this);
+  }
+
+  onLinkUp(link: PeerLink): void {
+    this.addLink(link);
+  }
+
+  onLinkDown(link: PeerLink): void {
+    this.removeLink(link);
+  }
+
+  onLinkReplaced(previous: PeerLink, next: PeerLink): void {
+    const old = this.peers.get(previous);
+    this.peers.delete(previous);
+    const peer = this.addLink(next);
+    if (old === undefined) return;
+    peer.synced = old.synced;
+    peer.waiters = old.waiters;
+    if (peer.waiters.length > 0) this.dropped(peer);
+  }
+
+  /** Graceful stop: push pending deltas and wait for their acks (after the gates drained). */
+  async beforeStop(): Promise<void> {
+    await this.flushNow();
   }
 
   start(): void {
@@ -120,7 +163,7 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
     this.peers.clear();
   }
 
-  addLink(link: PeerLink): void {
+  addLink(link: PeerLink): PeerState {
     const peer: PeerState = { link, synced: false, acked: 0, resyncing: false, resyncSeq: undefined, waiters: [] };
     this.peers.set(link, peer);
     link.on('drain', () => {
@@ -130,6 +173,7 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
     });
     link.on('overflow', () => this.dropped(peer));
     link.send(MessageType.SYNC, writeStep1(this.doc));
+    return peer;
   }
 
   removeLink(link: PeerLink): void {
@@ -145,8 +189,9 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
     return true;
   }
 
-  /** Tells every peer whose lot we hold that we are caught up (called when this node joins). */
-  announceSynced(): void {
+  /** This node has joined: tell every peer whose lot we hold (SYNCED), and every one after its step 2. */
+  startAnnouncing(): void {
+    this.announcing = true;
     for (const peer of this.peers.values()) if (peer.synced) peer.link.send(MessageType.SYNCED, EMPTY);
   }
 
@@ -159,7 +204,7 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
       return true;
     }
     if (type === MessageType.SYNCED) {
-      this.emit('peer:caught-up', link);
+      this.emit('peer:synced', link);
       return true;
     }
     if (type !== MessageType.SYNC) return false;
@@ -180,8 +225,8 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
       peer.synced = true;
       // After every step 2 (not only the first: a SYNCED lost in a dropped backlog is said again at
       // the next anti-entropy round), tell the peer we hold its lot, once we run gates ourselves.
-      if (this.options.canAnnounce?.() ?? true) link.send(MessageType.SYNCED, EMPTY);
-      if (first) this.emit('peer:synced', link.remote.name);
+      if (this.announcing) link.send(MessageType.SYNCED, EMPTY);
+      if (first) this.emit('peer:state-received', link);
     }
     return true;
   }

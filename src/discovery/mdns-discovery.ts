@@ -31,6 +31,12 @@ interface Running {
 /** Finds peers of our cluster on the local link (default: this machine only) through mDNS. */
 export class MdnsDiscovery extends PeerTable implements Discovery {
   readonly kind = 'mdns' as const;
+  /**
+   * Peers already on the network answer about a second after start (bonjour-service 1.4 probes 3
+   * times 250 ms apart before it announces; `up` was seen 0.8-1.0 s after publish on this machine):
+   * listen 1.5 s before running gates alone.
+   */
+  readonly joinWindowMs = 1500;
   readonly #components: DiscoveryComponents;
   readonly #scope: MdnsScope;
   #running: Promise<Running> | undefined;

@@ -37,6 +37,12 @@ export interface Discovery extends EventEmitter<DiscoveryEvents> {
   /** The peers currently known (copies). */
   peers(): DiscoveredPeer[];
   /**
+   * How long a starting node listens for peers before it may run gates alone, in ms: how long this
+   * strategy takes to report the peers that are already there. Absent: 0 (static peers are known at
+   * once; DNS waits for `firstRound()` instead).
+   */
+  readonly joinWindowMs?: number;
+  /**
    * Resolves when the first round of finding peers is over (dns: the first poll answered or failed),
    * so a starting node knows whom to wait for. Absent: the peers known after start() are all.
    */

@@ -19,7 +19,7 @@ import type { LotDocument } from '../crdt/lot-document.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { randomId, type Random } from '../random.js';
-import { MessageType } from '../transport/envelope.js';
+import { MessageType } from '../message-types.js';
 import type { PeerLink } from '../transport/types.js';
 import type { Car, ExitResult } from '../types.js';
 import { decodeCommand, decodeResult, encodeCommand, encodeResult, type ResultMessage } from './command-messages.js';

@@ -10,7 +10,7 @@ import { ConfigError, HandshakeError, NodeStoppingError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import type { FrameConn } from './conn.js';
 import { isValidIdentity, writeRefuse, type Cookie } from './handshake-messages.js';
-import type { ConnPeerLink } from './peer-link.js';
+import { DUPLICATE_LINK, type ConnPeerLink } from './peer-link.js';
 import { Session, type SessionHost } from './session.js';
 import {
   CloseCodes, defaultAdmit, RefuseReasons, type AdmitFn, type AdmitResult, type OnBytes,
@@ -176,22 +176,26 @@ export abstract class BaseTransport extends EventEmitter<TransportEvents> implem
     }
     const key = remoteKey(link.remote);
     const existing = this.byRemote.get(key);
-    if (existing !== undefined) {
-      // Close the loser before announcing the winner: upper layers never see two open links.
-      if (linkRank(this.identity, existing) < linkRank(this.identity, link)) {
-        this.log.debug({ link: link.id, kept: existing.id, remote: link.remote.name }, 'duplicate link closed');
-        link.close('duplicate-link');
-        return existing;
-      }
-      this.log.debug({ link: existing.id, kept: link.id, remote: link.remote.name }, 'duplicate link closed');
-      existing.close('duplicate-link');
+    if (existing !== undefined && linkRank(this.identity, existing) < linkRank(this.identity, link)) {
+      // The new link loses the duplicate-link rule: it was never announced, so nobody hears of it.
+      this.log.debug({ link: link.id, kept: existing.id, remote: link.remote.name }, 'duplicate link closed');
+      link.close(DUPLICATE_LINK);
+      return existing;
     }
     this.byRemote.set(key, link);
     link.once('close', (reason: string) => {
-      if (this.byRemote.get(key) === link) this.byRemote.delete(key);
+      if (this.byRemote.get(key) !== link) return; // replaced: announced as link:replaced instead
+      this.byRemote.delete(key);
       this.log.info({ link: link.id, remote: link.remote.name, incarnation: link.remote.incarnation, reason }, 'link down');
       this.emit('link:down', link, reason);
     });
+    if (existing !== undefined) {
+      // The announced link loses: close it (its close event is silent, see above) and hand over.
+      this.log.debug({ link: existing.id, kept: link.id, remote: link.remote.name }, 'duplicate link closed');
+      existing.close(DUPLICATE_LINK);
+      this.emit('link:replaced', existing, link);
+      return link;
+    }
     this.log.info({ link: link.id, remote: link.remote.name, incarnation: link.remote.incarnation, direction: link.direction }, 'link up');
     this.emit('link:up', link);
     return link;

@@ -8,7 +8,7 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ProtocolError } from '../errors.js';
-import { decodeJson, encodeEnvelope, encodeJson, MessageType, PROTOCOL_VERSION } from './envelope.js';
+import { decodeJson, encodeEnvelope, encodeJson, TransportMessageType, PROTOCOL_VERSION } from './envelope.js';
 import type { PeerIdentity } from './types.js';
 
 /** The cluster secret: a string (UTF-8) or raw bytes. */
@@ -134,7 +134,7 @@ function identityOf(id: PeerIdentity): PeerIdentity {
 }
 
 export function writeHello(self: PeerIdentity, nonce: string): Uint8Array {
-  return encodeEnvelope(MessageType.HELLO, encodeJson({ v: PROTOCOL_VERSION, ...identityOf(self), nonce }));
+  return encodeEnvelope(TransportMessageType.HELLO, encodeJson({ v: PROTOCOL_VERSION, ...identityOf(self), nonce }));
 }
 
 /** Throws ProtocolError when the payload is not a well-formed HELLO. */
@@ -143,7 +143,7 @@ export function readHello(payload: Uint8Array): Hello {
 }
 
 export function writeAuth(self: PeerIdentity, nonce: string, proof: string): Uint8Array {
-  return encodeEnvelope(MessageType.AUTH, encodeJson({ v: PROTOCOL_VERSION, ...identityOf(self), nonce, proof }));
+  return encodeEnvelope(TransportMessageType.AUTH, encodeJson({ v: PROTOCOL_VERSION, ...identityOf(self), nonce, proof }));
 }
 
 /** Throws ProtocolError when the payload is not a well-formed AUTH (the proof is checked later). */
@@ -154,7 +154,7 @@ export function readAuth(payload: Uint8Array): Auth {
 }
 
 export function writeWelcome(proof: string): Uint8Array {
-  return encodeEnvelope(MessageType.WELCOME, encodeJson({ proof }));
+  return encodeEnvelope(TransportMessageType.WELCOME, encodeJson({ proof }));
 }
 
 export function readWelcome(payload: Uint8Array): Welcome {
@@ -163,7 +163,7 @@ export function readWelcome(payload: Uint8Array): Welcome {
 }
 
 export function writeRefuse(reason: string, message: string): Uint8Array {
-  return encodeEnvelope(MessageType.REFUSE, encodeJson({ reason, message }));
+  return encodeEnvelope(TransportMessageType.REFUSE, encodeJson({ reason, message }));
 }
 
 /** Lenient: a refusal is reported even when its fields are odd (they are truncated, not trusted). */

@@ -14,7 +14,7 @@
  * the next expected message, including application frames before WELCOME, is 'protocol'.
  */
 import { ProtocolError } from '../errors.js';
-import { decodeEnvelope, MessageType, PROTOCOL_VERSION, type Envelope } from './envelope.js';
+import { decodeEnvelope, TransportMessageType, PROTOCOL_VERSION, type Envelope } from './envelope.js';
 import {
   clientProof, looseIdentity, newNonce, proofMatches, readAuth, readHello, readRefuse, readWelcome,
   serverProof, sessionId, writeAuth, writeHello, writeRefuse, writeWelcome, type Cookie, type ProofInput,
@@ -49,7 +49,7 @@ function unwrap(data: Uint8Array, remote?: Partial<PeerIdentity>): Envelope | Ha
   if (data.length > 0 && data[0] !== PROTOCOL_VERSION) return refused(RefuseReasons.BAD_VERSION, `protocol version ${data[0]} is not ${PROTOCOL_VERSION}`, remote);
   try {
     const env = decodeEnvelope(data);
-    if (env.type !== MessageType.REFUSE) return env;
+    if (env.type !== TransportMessageType.REFUSE) return env;
     const { reason, message } = readRefuse(env.payload);
     return { kind: 'failed', reason, message, byRemote: true, ...(remote ? { remote } : {}) };
   } catch (err) {
@@ -91,7 +91,7 @@ export class ServerHandshake {
     if (this.state === 'over') return this.end(refused(RefuseReasons.PROTOCOL, 'frame after the handshake ended'));
     const env = unwrap(data);
     if ('kind' in env) return this.end(env);
-    if (env.type !== MessageType.AUTH) return this.end(refused(RefuseReasons.PROTOCOL, `expected AUTH, got type ${env.type}`));
+    if (env.type !== TransportMessageType.AUTH) return this.end(refused(RefuseReasons.PROTOCOL, `expected AUTH, got type ${env.type}`));
     let auth;
     try {
       auth = readAuth(env.payload);
@@ -142,7 +142,7 @@ export class ClientHandshake {
   }
 
   private onHello(env: Envelope): HandshakeStep {
-    if (env.type !== MessageType.HELLO) return this.end(refused(RefuseReasons.PROTOCOL, `expected HELLO, got type ${env.type}`));
+    if (env.type !== TransportMessageType.HELLO) return this.end(refused(RefuseReasons.PROTOCOL, `expected HELLO, got type ${env.type}`));
     let hello;
     try {
       hello = readHello(env.payload);
@@ -161,7 +161,7 @@ export class ClientHandshake {
 
   private onWelcome(env: Envelope): HandshakeStep {
     const expected = this.expected as NonNullable<ClientHandshake['expected']>;
-    if (env.type !== MessageType.WELCOME) return this.end(refused(RefuseReasons.PROTOCOL, `expected WELCOME, got type ${env.type}`, expected.remote));
+    if (env.type !== TransportMessageType.WELCOME) return this.end(refused(RefuseReasons.PROTOCOL, `expected WELCOME, got type ${env.type}`, expected.remote));
     let welcome;
     try {
       welcome = readWelcome(env.payload);

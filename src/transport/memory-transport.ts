@@ -13,7 +13,7 @@ import { ConfigError, HandshakeError } from '../errors.js';
 import type { Random } from '../random.js';
 import { BaseTransport, type TransportOptions } from './base-transport.js';
 import type { FrameConn } from './conn.js';
-import { FIRST_APPLICATION_TYPE } from './envelope.js';
+import { isHandshakeType } from './envelope.js';
 import { RefuseReasons, type PeerLink } from './types.js';
 
 export interface MemoryNetworkOptions {
@@ -162,7 +162,8 @@ export class MemoryNetwork {
 
   /** @internal */
   transmit(from: MemoryConn, to: MemoryConn, frame: Uint8Array): void {
-    const application = (frame[1] ?? 0) >= FIRST_APPLICATION_TYPE;
+    // Handshake frames are never lost or reordered (see the module comment); everything after may be.
+    const application = !isHandshakeType(frame[1] ?? 0);
     if (!this.reachable(from.owner, to.owner)) return;
     if (application && this.lossRate > 0 && this.random() < this.lossRate) return;
     const jitter = application && this.jitterMs > 0 ? Math.floor(this.random() * this.jitterMs) : 0;

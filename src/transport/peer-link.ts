@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { ProtocolError } from '../errors.js';
 import type { FrameConn } from './conn.js';
-import { decodeEnvelope, encodeEnvelope, HEADER_BYTES, isApplicationType, messageTypeName } from './envelope.js';
+import { decodeEnvelope, encodeEnvelope, HEADER_BYTES, isApplicationType, isHandshakeType, messageTypeName, TransportMessageType } from './envelope.js';
 import { CloseCodes, RefuseReasons, type LinkStats, type OnBytes, type PeerIdentity, type PeerLink } from './types.js';
 
 export interface LinkInit {
@@ -20,11 +20,16 @@ export interface LinkInit {
   logger: Logger;
 }
 
+/** The close reason of a link that lost the duplicate-link rule; never seen above the transport. */
+export const DUPLICATE_LINK = 'duplicate-link';
+
+const EMPTY = new Uint8Array(0);
+
 /** The close code that goes with a reason, so a packet capture tells the cases apart. */
 export function closeCodeFor(reason: string): number {
   switch (reason) {
     case RefuseReasons.SHUTTING_DOWN: return CloseCodes.GOING_AWAY;
-    case 'duplicate-link': return CloseCodes.DUPLICATE_LINK;
+    case DUPLICATE_LINK: return CloseCodes.DUPLICATE_LINK;
     case RefuseReasons.PROTOCOL: return CloseCodes.PROTOCOL;
     default: return CloseCodes.NORMAL;
   }
@@ -79,6 +84,10 @@ export class ConnPeerLink extends EventEmitter implements PeerLink {
     return this.conn.bufferedAmount;
   }
 
+  ping(): void {
+    this.sendFrame(TransportMessageType.PING, EMPTY);
+  }
+
   send(type: number, payload: Uint8Array): boolean {
     if (!this.isOpen) return false;
     // Too large would make the peer close the link (1009): refuse it here instead.
@@ -97,13 +106,7 @@ export class ConnPeerLink extends EventEmitter implements PeerLink {
       }
       return false;
     }
-    const frame = encodeEnvelope(type, payload);
-    this.conn.send(frame, () => this.afterSend());
-    this.stats.bytesSent += frame.length;
-    this.stats.messagesSent++;
-    count(this.stats.sentByType, type, frame.length);
-    count(this.stats.messagesSentByType, type, 1);
-    this.init.onBytes?.('sent', type, frame.length);
+    this.sendFrame(type, payload);
     return true;
   }
 
@@ -111,6 +114,18 @@ export class ConnPeerLink extends EventEmitter implements PeerLink {
     if (!this.isOpen) return;
     this.finish(reason);
     this.conn.close(closeCodeFor(reason), reason);
+  }
+
+  /** Writes one frame and counts it; the caller checked the link is open and the limits. */
+  private sendFrame(type: number, payload: Uint8Array): void {
+    if (!this.isOpen) return;
+    const frame = encodeEnvelope(type, payload);
+    this.conn.send(frame, () => this.afterSend());
+    this.stats.bytesSent += frame.length;
+    this.stats.messagesSent++;
+    count(this.stats.sentByType, type, frame.length);
+    count(this.stats.messagesSentByType, type, 1);
+    this.init.onBytes?.('sent', type, frame.length);
   }
 
   private afterSend(): void {
@@ -127,7 +142,7 @@ export class ConnPeerLink extends EventEmitter implements PeerLink {
     try {
       if (!isBinary) throw new ProtocolError('text frame');
       ({ type, payload } = decodeEnvelope(data));
-      if (!isApplicationType(type)) throw new ProtocolError(`handshake message ${messageTypeName(type)} after the handshake`);
+      if (isHandshakeType(type)) throw new ProtocolError(`handshake message ${messageTypeName(type)} after the handshake`);
     } catch (err) {
       this.init.logger.warn({ link: this.id, remote: this.remote.name, err: (err as Error).message }, 'protocol error on link');
       this.close(RefuseReasons.PROTOCOL);
@@ -138,6 +153,10 @@ export class ConnPeerLink extends EventEmitter implements PeerLink {
     count(this.stats.receivedByType, type, data.length);
     count(this.stats.messagesReceivedByType, type, 1);
     this.init.onBytes?.('received', type, data.length);
+    // Every frame is a sign of life; the heartbeat is answered here, below the registrar.
+    this.emit('activity');
+    if (type === TransportMessageType.PING) return this.sendFrame(TransportMessageType.PONG, EMPTY);
+    if (type === TransportMessageType.PONG) return;
     try {
       this.emit('message', type, payload);
     } catch (err) {

@@ -58,7 +58,10 @@ export class Registrar {
     this.handlers.set(type, { owner, handler });
   }
 
-  /** Registers a link observer; observers are called in registration order (link down: reverse). */
+  /**
+   * Registers a link observer. Observers are called in registration order for every event, so a later
+   * one sees the state the earlier ones left (join re-checks after the replicator dropped the link).
+   */
   observe(observer: LinkObserver): void {
     this.observers.push(observer);
   }
@@ -95,7 +98,7 @@ export class Registrar {
   }
 
   linkDown(link: PeerLink, reason: string): void {
-    for (const o of [...this.observers].reverse()) o.onLinkDown?.(link, reason);
+    for (const o of this.observers) o.onLinkDown?.(link, reason);
   }
 
   linkReplaced(previous: PeerLink, next: PeerLink): void {

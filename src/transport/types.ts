@@ -39,8 +39,9 @@ export interface LinkStats {
 /**
  * One authenticated link to one remote node.
  *
- * Events: `message` (type: number, payload: Uint8Array), `close` (reason: string), `overflow` (),
- * `drain` (), `activity` () (bytes arrived, maybe only part of a frame: a sign of life). `close` fires exactly once, synchronously inside `close()` for a local close.
+ * Events: `message` (type: number, payload: Uint8Array) for application types, `close` (reason:
+ * string), `overflow` (), `drain` (), `activity` () (bytes or a frame arrived, PONG included: a sign
+ * of life). `close` fires exactly once, synchronously inside `close()` for a local close.
  */
 export interface PeerLink extends EventEmitter {
   /** Unique per link; both ends of one link report the same id (derived from the handshake nonces). */
@@ -50,6 +51,8 @@ export interface PeerLink extends EventEmitter {
   readonly open: boolean;
   readonly bufferedAmount: number;
   readonly stats: LinkStats;
+  /** Sends a heartbeat PING (the remote link answers PONG by itself); not subject to backpressure drops. */
+  ping(): void;
   /** Sends one application message (type >= 0x10). Returns false if the link is closed or the message was dropped by backpressure. Never throws. */
   send(type: number, payload: Uint8Array): boolean;
   /** Closes the link; the remote sees the same `reason` (default `'closed'`). Idempotent. */
@@ -69,6 +72,11 @@ export interface RefusedInfo {
 export interface TransportEvents {
   'link:up': [PeerLink];
   'link:down': [PeerLink, string];
+  /**
+   * The duplicate-link rule closed `previous` in favour of `next`, a link to the same remote process
+   * (both ends dialed at once). Neither `link:down` for `previous` nor `link:up` for `next` is emitted.
+   */
+  'link:replaced': [PeerLink, PeerLink];
   'link:refused': [RefusedInfo];
 }
 

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { Replicator } from '../../src/cluster/replicator.js';
 import { LotDocument } from '../../src/crdt/lot-document.js';
 import { silentLogger } from '../../src/log.js';
+import { Registrar } from '../../src/transport/registrar.js';
 import type { LinkStats, PeerLink } from '../../src/transport/types.js';
 import { FakeClock } from './fake-clock.js';
 
@@ -30,6 +31,7 @@ export class TestLink extends EventEmitter implements PeerLink {
     this.other.inbox.push([type, payload]);
     return true;
   }
+  ping(): void {}
   close(): void {
     this.open = false;
   }
@@ -39,7 +41,7 @@ export function pair(): { clock: FakeClock; a: Side; b: Side; deliver: () => num
   const clock = new FakeClock();
   const make = (name: string): Side => {
     const lot = new LotDocument();
-    const replicator = new Replicator({ lot, clock, logger: silentLogger(), antiEntropyIntervalMs: 1000, replicationAckTimeoutMs: 500, pushCoalesceMs: 0 });
+    const replicator = new Replicator({ lot, clock, logger: silentLogger(), registrar: new Registrar({ logger: silentLogger() }), antiEntropyIntervalMs: 1000, replicationAckTimeoutMs: 500, pushCoalesceMs: 0 });
     return { lot, replicator, link: undefined as unknown as TestLink };
   };
   const a = make('a');

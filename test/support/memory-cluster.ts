@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import type { DiscoveredPeer, Discovery, DiscoveryEvents } from '../../src/discovery/types.js';
 import { silentLogger } from '../../src/log.js';
-import { Node } from '../../src/node.js';
+import { createNode, type Node } from '../../src/node.js';
 import { seededRandom } from '../../src/random.js';
 import { MemoryNetwork } from '../../src/transport/memory-transport.js';
 import { FakeClock } from './fake-clock.js';
@@ -66,7 +66,7 @@ export async function memoryCluster(names: string[], options: { seed?: number; c
         },
       });
       const known = [...nodes.keys()].map(address);
-      const node = new Node(config, {
+      const node = await createNode(config, {
         logger: logger.child({ node: name }),
         clock,
         random: seededRandom(seed * 1000 + nodes.size),

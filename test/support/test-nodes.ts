@@ -3,7 +3,7 @@
  * but not separate processes.
  */
 import { loadConfig, type Config } from '../../src/config/index.js';
-import { Node } from '../../src/node.js';
+import { createNode, type Node } from '../../src/node.js';
 import { silentLogger } from '../../src/log.js';
 import { pino } from 'pino';
 
@@ -26,7 +26,7 @@ export function testConfig(overrides: Partial<Record<keyof Config, unknown>> = {
 
 export async function startNode(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<Node> {
   const logger = process.env.PARKING_TEST_LOG !== undefined ? pino({ level: process.env.PARKING_TEST_LOG }) : silentLogger();
-  const node = new Node(testConfig(overrides), { logger });
+  const node = await createNode(testConfig(overrides), { logger });
   await node.start();
   return node;
 }

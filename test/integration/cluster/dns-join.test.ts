@@ -6,7 +6,7 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
-import { Node } from '../../../src/node.js';
+import { createNode, type Node } from '../../../src/node.js';
 import { DiscoveryDnsServer } from '../../support/discovery-dns-server.js';
 import { eventually } from '../../support/eventually.js';
 
@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 it('Join_WithDnsDiscovery_ANodeWhoseFirstAnswerIsLateWaitsForItAndJoinsHoldingTheLot', async () => {
-  const a = new Node(loadConfig({ env: {}, flags: { name: 'a', host: '127.0.0.2', port: 0, discovery: 'none', logLevel: 'silent' } }));
+  const a = await createNode(loadConfig({ env: {}, flags: { name: 'a', host: '127.0.0.2', port: 0, discovery: 'none', logLevel: 'silent' } }));
   nodes.push(a);
   await a.start();
   const port = Number(new URL(a.url).port);
@@ -28,7 +28,7 @@ it('Join_WithDnsDiscovery_ANodeWhoseFirstAnswerIsLateWaitsForItAndJoinsHoldingTh
   dns = await DiscoveryDnsServer.start();
   dns.records.set('parking.test', { a: ['127.0.0.2'] });
   dns.silent = true; // the fault: the first query is lost
-  const b = new Node(loadConfig({ env: {}, flags: { name: 'b', host: '127.0.0.1', port, discovery: 'dns', dnsName: 'parking.test', dnsServers: [dns.address], logLevel: 'silent' } }));
+  const b = await createNode(loadConfig({ env: {}, flags: { name: 'b', host: '127.0.0.1', port, discovery: 'dns', dnsName: 'parking.test', dnsServers: [dns.address], logLevel: 'silent' } }));
   nodes.push(b);
   await b.start();
   await eventually(() => dns!.queries > 0);

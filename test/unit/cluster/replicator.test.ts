@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { pair } from '../../support/link-pair.js';
 import { RemoteOrigin } from '../../../src/cluster/replicator.js';
-import { MessageType } from '../../../src/transport/envelope.js';
+import { MessageType } from '../../../src/message-types.js';
 
 const car = (plate: string) => ({ plate, gate: 1, enteredAt: 1, node: 'x' });
 
@@ -15,8 +15,8 @@ describe('Replicator', () => {
     a.lot.enter(car('A1'));
     b.lot.enter(car('B1'));
     const synced: string[] = [];
-    a.replicator.on('peer:synced', (n) => synced.push(`a<-${n}`));
-    b.replicator.on('peer:synced', (n) => synced.push(`b<-${n}`));
+    a.replicator.on('peer:state-received', (link) => synced.push(`a<-${link.remote.name}`));
+    b.replicator.on('peer:state-received', (link) => synced.push(`b<-${link.remote.name}`));
     a.replicator.addLink(a.link);
     b.replicator.addLink(b.link);
     expect(a.replicator.allSynced()).toBe(false);

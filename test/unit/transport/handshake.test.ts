@@ -1,10 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../../src/errors.js';
-import { decodeEnvelope, decodeJson, encodeEnvelope, encodeJson, MessageType } from '../../../src/transport/envelope.js';
+import { decodeEnvelope, decodeJson, encodeEnvelope, encodeJson, TransportMessageType, PROTOCOL_VERSION } from '../../../src/transport/envelope.js';
 import { ClientHandshake, ServerHandshake, type HandshakeOptions, type HandshakeStep } from '../../../src/transport/handshake.js';
 import { clientProof, proofMatches, readAuth, readHello, serverProof, sessionId, type ProofInput } from '../../../src/transport/handshake-messages.js';
 import type { PeerIdentity } from '../../../src/transport/types.js';
+
+/** Application types are opaque to the transport: any number from 0x10 up. */
+const APP_TYPE_A = 0x10;
+const APP_TYPE_B = 0x40;
 
 const alice: PeerIdentity = { cluster: 'lot', name: 'alice', incarnation: 'a1', url: 'http://10.0.0.1:8080' };
 const bob: PeerIdentity = { cluster: 'lot', name: 'bob', incarnation: 'b1', url: 'http://10.0.0.2:8080' };
@@ -123,36 +127,36 @@ describe('handshake state machines', () => {
   it('Handshake_ForgedWelcome_ClientRefusesBadCookie', () => {
     const { server, client } = pair();
     client.receive(server.hello());
-    const step = client.receive(encodeEnvelope(MessageType.WELCOME, encodeJson({ proof: '0'.repeat(64) })));
+    const step = client.receive(encodeEnvelope(TransportMessageType.WELCOME, encodeJson({ proof: '0'.repeat(64) })));
     expect(step).toMatchObject({ kind: 'failed', reason: 'bad-cookie' });
-    expect(decodeEnvelope((step as { send: Uint8Array }).send).type).toBe(MessageType.REFUSE);
+    expect(decodeEnvelope((step as { send: Uint8Array }).send).type).toBe(TransportMessageType.REFUSE);
   });
 
   it('Handshake_ApplicationMessageBeforeWelcome_RefusedAsProtocol', () => {
     const { server, client } = pair();
-    expect(server.receive(encodeEnvelope(MessageType.SYNC, new Uint8Array([1])))).toMatchObject({ kind: 'failed', reason: 'protocol' });
-    expect(client.receive(encodeEnvelope(MessageType.GOSSIP, new Uint8Array()))).toMatchObject({ kind: 'failed', reason: 'protocol' });
+    expect(server.receive(encodeEnvelope(APP_TYPE_A, new Uint8Array([1])))).toMatchObject({ kind: 'failed', reason: 'protocol' });
+    expect(client.receive(encodeEnvelope(APP_TYPE_B, new Uint8Array()))).toMatchObject({ kind: 'failed', reason: 'protocol' });
   });
 
   it('Handshake_GarbageOrWrongOrder_RefusedAsProtocol', () => {
-    expect(pair().server.receive(new Uint8Array([1]))).toMatchObject({ reason: 'protocol' });
-    expect(pair().server.receive(encodeEnvelope(MessageType.AUTH, encodeJson({ v: 1 })))).toMatchObject({ reason: 'protocol' });
-    expect(pair().server.receive(encodeEnvelope(MessageType.HELLO, encodeJson({})))).toMatchObject({ reason: 'protocol' });
+    expect(pair().server.receive(new Uint8Array([PROTOCOL_VERSION]))).toMatchObject({ reason: 'protocol' });
+    expect(pair().server.receive(encodeEnvelope(TransportMessageType.AUTH, encodeJson({ v: PROTOCOL_VERSION })))).toMatchObject({ reason: 'protocol' });
+    expect(pair().server.receive(encodeEnvelope(TransportMessageType.HELLO, encodeJson({})))).toMatchObject({ reason: 'protocol' });
     const { server, client } = pair();
-    expect(client.receive(encodeEnvelope(MessageType.WELCOME, encodeJson({ proof: 'x' })))).toMatchObject({ reason: 'protocol' });
-    expect(server.receive(encodeEnvelope(MessageType.AUTH, new TextEncoder().encode('{not json')))).toMatchObject({ reason: 'protocol' });
+    expect(client.receive(encodeEnvelope(TransportMessageType.WELCOME, encodeJson({ proof: 'x' })))).toMatchObject({ reason: 'protocol' });
+    expect(server.receive(encodeEnvelope(TransportMessageType.AUTH, new TextEncoder().encode('{not json')))).toMatchObject({ reason: 'protocol' });
   });
 
   it('Handshake_OtherVersionByte_RefusedAsBadVersion', () => {
-    expect(pair().server.receive(new Uint8Array([2, MessageType.AUTH]))).toMatchObject({ kind: 'failed', reason: 'bad-version' });
-    const hello = encodeEnvelope(MessageType.HELLO, encodeJson({ v: 2, ...bob, nonce: N1 }));
+    expect(pair().server.receive(new Uint8Array([PROTOCOL_VERSION + 1, TransportMessageType.AUTH]))).toMatchObject({ kind: 'failed', reason: 'bad-version' });
+    const hello = encodeEnvelope(TransportMessageType.HELLO, encodeJson({ v: PROTOCOL_VERSION + 1, ...bob, nonce: N1 }));
     expect(pair().client.receive(hello)).toMatchObject({ kind: 'failed', reason: 'bad-version' });
   });
 
   it('Handshake_AfterItEnded_AnyFrameIsProtocol', () => {
     const machines = pair();
     exchange(machines);
-    expect(machines.server.receive(new Uint8Array([1, 2]))).toMatchObject({ kind: 'failed', reason: 'protocol' });
+    expect(machines.server.receive(new Uint8Array([PROTOCOL_VERSION, TransportMessageType.AUTH]))).toMatchObject({ kind: 'failed', reason: 'protocol' });
   });
 
   it('Handshake_RefuseCarriesReasonAndMessage', () => {
@@ -160,7 +164,7 @@ describe('handshake state machines', () => {
     const step = server.refuse('timeout', 'too slow');
     expect(step.kind).toBe('failed');
     const env = decodeEnvelope((step as { send: Uint8Array }).send);
-    expect(env.type).toBe(MessageType.REFUSE);
+    expect(env.type).toBe(TransportMessageType.REFUSE);
     expect(decodeJson(env.payload)).toEqual({ reason: 'timeout', message: 'too slow' });
   });
 });

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { HandshakeError, NodeUnreachableError } from '../../../src/errors.js';
 import { seededRandom } from '../../../src/random.js';
-import { MessageType } from '../../../src/transport/envelope.js';
+import { TransportMessageType } from '../../../src/transport/envelope.js';
 import { MemoryNetwork, type MemoryNetworkOptions, type MemoryTransport } from '../../../src/transport/memory-transport.js';
 import type { PeerLink, RefusedInfo } from '../../../src/transport/types.js';
 import { FakeClock } from '../../support/fake-clock.js';
+
+/** Application types are opaque to the transport: any number from 0x10 up. */
+const APP_TYPE_B = 0x40;
 
 interface Net {
   clock: FakeClock;
@@ -61,7 +64,7 @@ describe('MemoryTransport: handshake', () => {
     await n.clock.tick(50);
     const ab = await dial;
     const got = inbox(b.links()[0] as PeerLink);
-    ab.send(MessageType.GOSSIP, new Uint8Array([1]));
+    ab.send(APP_TYPE_B, new Uint8Array([1]));
     await n.clock.tick(4);
     expect(got).toEqual([]);
     await n.clock.tick(1);
@@ -121,15 +124,15 @@ describe('MemoryTransport: faults', () => {
     const atC = inbox(c.links()[0] as PeerLink);
 
     n.network.partition(['a'], ['b']);
-    ab.send(MessageType.GOSSIP, new Uint8Array([1]));
-    ac.send(MessageType.GOSSIP, new Uint8Array([1]));
+    ab.send(APP_TYPE_B, new Uint8Array([1]));
+    ac.send(APP_TYPE_B, new Uint8Array([1]));
     await n.clock.tick(10);
     expect(atB).toEqual([]);
     expect(atC).toEqual([1]);
     expect(ab.open && b.links()[0]?.open).toBe(true);
 
     n.network.heal();
-    ab.send(MessageType.GOSSIP, new Uint8Array([2]));
+    ab.send(APP_TYPE_B, new Uint8Array([2]));
     await n.clock.tick(10);
     expect(atB).toEqual([2]);
   });
@@ -142,7 +145,7 @@ describe('MemoryTransport: faults', () => {
     await n.clock.tick(50);
     const ab = await dial;
     const atB = inbox(b.links()[0] as PeerLink);
-    ab.send(MessageType.GOSSIP, new Uint8Array([1]));
+    ab.send(APP_TYPE_B, new Uint8Array([1]));
     await n.clock.tick(2);
     n.network.partition(['a'], ['b']);
     await n.clock.tick(10);
@@ -190,15 +193,15 @@ describe('MemoryTransport: faults', () => {
     const ab = await link(n, a, 'mem://b');
     const atB = inbox(b.links()[0] as PeerLink);
     n.network.setLoss(1);
-    ab.send(MessageType.GOSSIP, new Uint8Array([1]));
+    ab.send(APP_TYPE_B, new Uint8Array([1]));
     await n.clock.tick(5);
     n.network.setLoss(0.5);
-    for (let i = 0; i < 100; i++) ab.send(MessageType.GOSSIP, new Uint8Array([i]));
+    for (let i = 0; i < 100; i++) ab.send(APP_TYPE_B, new Uint8Array([i]));
     await n.clock.tick(5);
     expect(atB.length).toBeGreaterThan(25);
     expect(atB.length).toBeLessThan(75);
     n.network.setLoss(0);
-    ab.send(MessageType.GOSSIP, new Uint8Array([200]));
+    ab.send(APP_TYPE_B, new Uint8Array([200]));
     await n.clock.tick(5);
     expect(atB.at(-1)).toBe(200);
   });
@@ -210,7 +213,7 @@ describe('MemoryTransport: faults', () => {
     const b = await n.node('b');
     const ab = await link(n, a, 'mem://b');
     const atB = inbox(b.links()[0] as PeerLink);
-    for (let i = 0; i < 50; i++) ab.send(MessageType.GOSSIP, new Uint8Array([i]));
+    for (let i = 0; i < 50; i++) ab.send(APP_TYPE_B, new Uint8Array([i]));
     await n.clock.tick(30);
     expect([...atB].sort((x, y) => x - y), `seed ${seed}`).toEqual([...Array(50).keys()]);
     expect(atB, `seed ${seed}`).not.toEqual([...Array(50).keys()]);

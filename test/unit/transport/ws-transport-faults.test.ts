@@ -3,10 +3,14 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { HandshakeError, NodeUnreachableError } from '../../../src/errors.js';
-import { decodeEnvelope, decodeJson, encodeEnvelope, MessageType } from '../../../src/transport/envelope.js';
+import { decodeEnvelope, decodeJson, encodeEnvelope, TransportMessageType, PROTOCOL_VERSION } from '../../../src/transport/envelope.js';
 import { clientProof, newNonce, readHello, writeAuth, writeHello } from '../../../src/transport/handshake-messages.js';
 import type { PeerLink, RefusedInfo } from '../../../src/transport/types.js';
 import { nextEvent, startWsNode, type WsNode } from '../../support/transport-server.js';
+
+/** Application types are opaque to the transport: any number from 0x10 up. */
+const APP_TYPE_A = 0x10;
+const APP_TYPE_B = 0x40;
 
 const nodes: WsNode[] = [];
 const sockets: WebSocket[] = [];
@@ -33,7 +37,7 @@ async function rawClient(n: WsNode): Promise<{ ws: WebSocket; frames: Uint8Array
 
 function refuseOf(frame: Uint8Array | undefined): unknown {
   const env = decodeEnvelope(frame as Uint8Array);
-  expect(env.type).toBe(MessageType.REFUSE);
+  expect(env.type).toBe(TransportMessageType.REFUSE);
   return decodeJson(env.payload);
 }
 
@@ -45,11 +49,11 @@ async function expectServing(n: WsNode): Promise<void> {
 
 describe('WsTransport: bad bytes never crash it', () => {
   it.each([
-    ['garbage bytes', Buffer.from([0x01, 0xad, 0xbe, 0xef]), 'protocol'],
-    ['a one-byte frame', Buffer.from([0x01]), 'protocol'],
-    ['an application message before WELCOME', Buffer.from(encodeEnvelope(MessageType.SYNC, new Uint8Array([1]))), 'protocol'],
+    ['garbage bytes', Buffer.from([PROTOCOL_VERSION, 0x0d, 0xbe, 0xef]), 'protocol'],
+    ['a one-byte frame', Buffer.from([PROTOCOL_VERSION]), 'protocol'],
+    ['an application message before WELCOME', Buffer.from(encodeEnvelope(APP_TYPE_A, new Uint8Array([1]))), 'protocol'],
     ['a text frame', 'hello', 'protocol'],
-    ['another protocol version', Buffer.from([0x02, MessageType.AUTH, 0x7b, 0x7d]), 'bad-version'],
+    ['another protocol version', Buffer.from([PROTOCOL_VERSION + 1, TransportMessageType.AUTH, 0x7b, 0x7d]), 'bad-version'],
   ])('%s from a raw client are refused (%s) and the transport keeps serving', async (_name, junk, reason) => {
     const a = await node('a');
     const client = await rawClient(a);
@@ -111,9 +115,9 @@ describe('WsTransport: bad bytes never crash it', () => {
     ba.once('message', () => {
       throw new Error('bug upstairs');
     });
-    const second = nextEvent<[number]>(ba, 'message', (type) => type === MessageType.PONG);
-    ab.send(MessageType.PING, new Uint8Array());
-    ab.send(MessageType.PONG, new Uint8Array());
+    const second = nextEvent<[number]>(ba, 'message', (type) => type === APP_TYPE_B);
+    ab.send(APP_TYPE_A, new Uint8Array());
+    ab.send(APP_TYPE_B, new Uint8Array());
     await second;
     expect(ba.open).toBe(true);
   });
@@ -177,16 +181,16 @@ describe('WsTransport: backpressure and limits', () => {
     ba.on('message', (_t: number, p: Uint8Array) => received.push(p.length));
 
     const big = new Uint8Array(16 * 1024 * 1024);
-    expect(ab.send(MessageType.SYNC, big)).toBe(true);
+    expect(ab.send(APP_TYPE_A, big)).toBe(true);
     expect(ab.bufferedAmount).toBeGreaterThan(64 * 1024);
-    expect(ab.send(MessageType.SYNC, new Uint8Array(10))).toBe(false);
-    expect(ab.send(MessageType.SYNC, new Uint8Array(10))).toBe(false);
+    expect(ab.send(APP_TYPE_A, new Uint8Array(10))).toBe(false);
+    expect(ab.send(APP_TYPE_A, new Uint8Array(10))).toBe(false);
     expect(overflows).toBe(1);
     expect(ab.stats.dropped).toBe(2);
 
     await drained;
     expect(ab.bufferedAmount).toBe(0);
-    expect(ab.send(MessageType.SYNC, new Uint8Array(10))).toBe(true);
+    expect(ab.send(APP_TYPE_A, new Uint8Array(10))).toBe(true);
     const last = nextEvent<[number, Uint8Array]>(ba, 'message', (_t, p) => p.length === 10);
     await last;
     expect(received).toEqual([big.length, 10]);
@@ -198,10 +202,10 @@ describe('WsTransport: backpressure and limits', () => {
     const up = nextEvent<[PeerLink]>(a.transport, 'link:up');
     const ab = await b.transport.dial(a.address);
     const [ba] = await up;
-    expect(ba.send(MessageType.SYNC, new Uint8Array(1023))).toBe(false);
+    expect(ba.send(APP_TYPE_A, new Uint8Array(1023))).toBe(false);
     const downAtA = nextEvent<[PeerLink, string]>(a.transport, 'link:down');
     const downAtB = nextEvent<[PeerLink, string]>(b.transport, 'link:down');
-    ab.send(MessageType.SYNC, new Uint8Array(2048));
+    ab.send(APP_TYPE_A, new Uint8Array(2048));
     expect((await downAtA)[1]).toBe('too-big');
     expect((await downAtB)[1]).toBe('too-big');
   });

@@ -1,9 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, HandshakeError, NodeUnreachableError } from '../../../src/errors.js';
-import { MessageType } from '../../../src/transport/envelope.js';
+import { TransportMessageType } from '../../../src/transport/envelope.js';
 import type { PeerLink, RefusedInfo } from '../../../src/transport/types.js';
 import { peerUrl } from '../../../src/transport/ws-transport.js';
 import { nextEvent, startPeerServer, startWsNode, until, type WsNode } from '../../support/transport-server.js';
+
+/** Application types are opaque to the transport: any number from 0x10 up. */
+const APP_TYPE_A = 0x10;
+const APP_TYPE_B = 0x40;
 
 const nodes: WsNode[] = [];
 async function node(name: string, options: Parameters<typeof startWsNode>[1] = {}): Promise<WsNode> {
@@ -49,28 +53,28 @@ describe('WsTransport: links', () => {
     const [ba] = await up;
 
     const atA = nextEvent<[number, Uint8Array]>(ba, 'message');
-    expect(ab.send(MessageType.SYNC, bytes(1, 2, 3))).toBe(true);
+    expect(ab.send(APP_TYPE_A, bytes(1, 2, 3))).toBe(true);
     const [type, payload] = await atA;
-    expect(type).toBe(MessageType.SYNC);
+    expect(type).toBe(APP_TYPE_A);
     expect([...payload]).toEqual([1, 2, 3]);
 
     const atB = nextEvent<[number, Uint8Array]>(ab, 'message');
-    ba.send(MessageType.GOSSIP, bytes(9));
-    expect((await atB)[0]).toBe(MessageType.GOSSIP);
+    ba.send(APP_TYPE_B, bytes(9));
+    expect((await atB)[0]).toBe(APP_TYPE_B);
 
     expect(ab.stats).toMatchObject({ bytesSent: 5, messagesSent: 1, bytesReceived: 3, messagesReceived: 1, sentByType: { 0x10: 5 }, receivedByType: { 0x40: 3 } });
     expect(ba.stats).toMatchObject({ bytesReceived: 5, messagesReceivedByType: { 0x10: 1 } });
     expect(sent).toEqual([['sent', 0x10, 5], ['received', 0x40, 3]]);
   });
 
-  it('send refuses handshake types, unknown types and closed links without throwing', async () => {
+  it('send refuses transport types and closed links without throwing', async () => {
     const a = await node('a');
     const b = await node('b');
     const link = await b.transport.dial(a.address);
-    expect(link.send(MessageType.HELLO, bytes())).toBe(false);
-    expect(link.send(0x7f, bytes())).toBe(false);
+    expect(link.send(TransportMessageType.HELLO, bytes())).toBe(false);
+    expect(link.send(TransportMessageType.PING, bytes())).toBe(false);
     link.close();
-    expect(link.send(MessageType.SYNC, bytes())).toBe(false);
+    expect(link.send(APP_TYPE_A, bytes())).toBe(false);
     expect(link.stats.dropped).toBe(2);
   });
 
@@ -219,7 +223,7 @@ describe('WsTransport: signs of life', () => {
     });
     const message = nextEvent<[number, Uint8Array]>(inbound, 'message');
     inbound.once('message', () => (got = true));
-    expect(outbound.send(MessageType.SYNC, new Uint8Array(8 * 1024 * 1024))).toBe(true);
+    expect(outbound.send(APP_TYPE_A, new Uint8Array(8 * 1024 * 1024))).toBe(true);
     const [, payload] = await message;
     expect(payload.byteLength).toBe(8 * 1024 * 1024);
     // 8 MiB cross loopback in many TCP reads: the failure detector heard from the peer long before.

@@ -13,7 +13,7 @@ describe('Replicator under backpressure', () => {
   it('Backpressure_ASYNCEDLostInADroppedBacklogIsSaidAgain_SoThePeerPlacesUs', async () => {
     const { clock, a, b, deliver } = pair();
     let caughtUpAtA = 0;
-    a.replicator.on('peer:caught-up', () => caughtUpAtA++);
+    a.replicator.on('peer:synced', () => caughtUpAtA++);
     a.replicator.addLink(a.link);
     b.replicator.addLink(b.link);
     // a handles b's step 1: a's step 2 goes to b's inbox, behind a's step 1

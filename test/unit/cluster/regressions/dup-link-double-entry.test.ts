@@ -15,7 +15,7 @@ it('Join_ThroughANodeWhoseLinkWasReplaced_ACarAlreadyInsideIsRefused', async () 
   network.latencyMs = 20;
   const b = await cluster.add('b');            // b dials a (initial, static-like)
   await clock.advance(30);
-  void (a as unknown as { transport: { dial(x: string): Promise<unknown> } }).transport.dial('memory://b').catch(() => undefined); // a's own discovery (re)dials b at the same time
+  void a.parts.transport.dial('memory://b').catch(() => undefined); // a's own discovery (re)dials b at the same time
   await clock.until(() => b.readiness().ready);
   await expect(clock.run(b.trackEntry('OLD 0', 2))).rejects.toMatchObject({ code: 'ERR_ALREADY_INSIDE' });
   await clock.advance(2000);

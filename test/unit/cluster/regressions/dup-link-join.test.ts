@@ -16,7 +16,7 @@ for (const offset of [10, 20, 30, 40, 50, 60]) {
     network.latencyMs = 20;
     const b = await cluster.add('b');            // b dials a (initial)
     await clock.advance(offset);
-    void (a as unknown as { transport: { dial(x: string): Promise<unknown> } }).transport.dial('memory://b').catch(() => undefined); // a's discovery redials b
+    void a.parts.transport.dial('memory://b').catch(() => undefined); // a's discovery redials b
     let violated = '';
     for (let t = 0; t < 300; t += 1) {
       await clock.advance(1);

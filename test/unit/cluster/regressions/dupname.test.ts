@@ -5,7 +5,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { loadConfig } from '../../../../src/config/index.js';
 import { silentLogger } from '../../../../src/log.js';
-import { Node } from '../../../../src/node.js';
+import { createNode, type Node } from '../../../../src/node.js';
 import { seededRandom } from '../../../../src/random.js';
 import { MemoryNetwork } from '../../../../src/transport/memory-transport.js';
 import { ListDiscovery } from '../../../support/memory-cluster.js';
@@ -15,10 +15,10 @@ const nodes: Node[] = [];
 let clock: FakeClock;
 afterEach(async () => { for (const n of nodes) await clock.run(n.stop()); nodes.length = 0; });
 
-function mk(network: MemoryNetwork, name: string, addr: string, peers: string[]) {
+async function mk(network: MemoryNetwork, name: string, addr: string, peers: string[]) {
   const config = loadConfig({ env: {}, flags: { name, port: 0, discovery: 'none', heartbeatIntervalMs: 100, suspectTimeoutMs: 300, failureTimeoutMs: 600, antiEntropyIntervalMs: 500, commandDeadlineMs: 3000, replicationAckTimeoutMs: 500 } });
   const discovery = new ListDiscovery(peers);
-  const node = new Node(config, {
+  const node = await createNode(config, {
     logger: silentLogger(), clock, random: seededRandom(addr.length * 7 + name.charCodeAt(0)),
     createTransport: (identity, admit) => network.createTransport({ identity, cookie: config.cookie, admit, address: addr, logger: silentLogger() }),
     createDiscovery: () => discovery,
@@ -30,16 +30,15 @@ function mk(network: MemoryNetwork, name: string, addr: string, peers: string[])
 it('Join_TwoOtherNodesShareAName_ANewNodeThatFoundBothStillJoins', async () => {
   clock = new FakeClock();
   const network = new MemoryNetwork({ clock, latencyMs: 5 });
-  const n1 = mk(network, 'n', 'memory://n1', []).node;
+  const n1 = (await mk(network, 'n', 'memory://n1', [])).node;
   await n1.start();
   await clock.advance(100);
-  const n2 = mk(network, 'n', 'memory://n2', []).node;   // same name, its own island
+  const n2 = (await mk(network, 'n', 'memory://n2', [])).node;   // same name, its own island
   await n2.start();
   await clock.advance(100);
-  const { node: j, discovery: jd } = mk(network, 'j', 'memory://j', ['memory://n1']);
+  const { node: j, discovery: jd } = await mk(network, 'j', 'memory://j', ['memory://n1']);
   await j.start();
-  const jt = j as unknown as { transport: { links(): unknown[] } };
-  while (jt.transport.links().length === 0) await clock.advance(1);
+  while (j.parts.transport.links().length === 0) await clock.advance(1);
   jd.add('memory://n2');            // n2 found (mDNS/DNS answer) while j is still catching up with n1
   await clock.advance(30_000);
   expect(j.readiness().ready).toBe(true);
@@ -48,10 +47,10 @@ it('Join_TwoOtherNodesShareAName_ANewNodeThatFoundBothStillJoins', async () => {
 it('Join_ItsOnlyInitialPeerRefusedItAndThenVanishedFromDiscovery_TheNodeJoinsAlone', async () => {
   clock = new FakeClock();
   const network = new MemoryNetwork({ clock, latencyMs: 5 });
-  const old = mk(network, 'b', 'memory://b-old', []).node;   // previous incarnation still running
+  const old = (await mk(network, 'b', 'memory://b-old', [])).node;   // previous incarnation still running
   await old.start();
   await clock.advance(100);
-  const { node: b, discovery } = mk(network, 'b', 'memory://b-new', ['memory://b-old']);
+  const { node: b, discovery } = await mk(network, 'b', 'memory://b-new', ['memory://b-old']);
   await b.start();
   await clock.advance(300);                                   // dial refused: duplicate-name (our own name)
   discovery.emit('peer:lost', { address: 'memory://b-old' }); // the old pod's address disappears

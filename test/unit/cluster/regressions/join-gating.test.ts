@@ -6,7 +6,7 @@ import { afterEach, expect, it } from 'vitest';
 import { loadConfig } from '../../../../src/config/index.js';
 import { StaticDiscovery } from '../../../../src/discovery/static-discovery.js';
 import { silentLogger } from '../../../../src/log.js';
-import { Node } from '../../../../src/node.js';
+import { createNode, type Node } from '../../../../src/node.js';
 import { seededRandom } from '../../../../src/random.js';
 import { MemoryNetwork } from '../../../../src/transport/memory-transport.js';
 import { FakeClock } from '../../../support/fake-clock.js';
@@ -15,10 +15,10 @@ const nodes: Node[] = [];
 let clock: FakeClock;
 afterEach(async () => { for (const n of nodes) await clock.run(n.stop()); nodes.length = 0; });
 
-function mk(network: MemoryNetwork, name: string, addr: string, peers: string[]): Node {
+async function mk(network: MemoryNetwork, name: string, addr: string, peers: string[]): Promise<Node> {
   const config = loadConfig({ env: {}, flags: { name, port: 0, discovery: 'none', heartbeatIntervalMs: 100, suspectTimeoutMs: 300, failureTimeoutMs: 600, antiEntropyIntervalMs: 500, commandDeadlineMs: 3000, replicationAckTimeoutMs: 500 } });
   const logger = silentLogger();
-  const node = new Node(config, {
+  const node = await createNode(config, {
     logger, clock, random: seededRandom(name.charCodeAt(0)),
     createTransport: (identity, admit) => network.createTransport({ identity, cookie: config.cookie, admit, address: addr, logger }),
     createDiscovery: () => new StaticDiscovery(peers, { self: { cluster: 'parking', name, incarnation: 'x', host: addr.split(':')[0]!, port: Number(addr.split(':')[1]), url: '' }, clock, logger }),
@@ -30,13 +30,13 @@ function mk(network: MemoryNetwork, name: string, addr: string, peers: string[])
 it('Join_WithStaticDiscovery_ANewNodeRunsNoGateUntilItHoldsTheLot_AndRefusesACarAlreadyInside', async () => {
   clock = new FakeClock();
   const network = new MemoryNetwork({ clock, latencyMs: 20 });
-  const a = mk(network, 'a', '10.0.0.1:4000', ['10.0.0.2:4000']);
+  const a = await mk(network, 'a', '10.0.0.1:4000', ['10.0.0.2:4000']);
   await a.start();
   await clock.advance(1000);
   for (let i = 0; i < 10; i++) await clock.run(a.trackEntry(`OLD ${i}`, (i % 4) + 1));
   expect(a.lot.occupied).toBe(10);
 
-  const b = mk(network, 'b', '10.0.0.2:4000', ['10.0.0.1:4000']);
+  const b = await mk(network, 'b', '10.0.0.2:4000', ['10.0.0.1:4000']);
   await b.start();
   const owners = (await b.cluster()).gates.map((g) => g.node);
   expect(owners.every((o) => o === null)).toBe(true);

@@ -3,7 +3,7 @@
  * `npm start` in three terminals gives three nodes. A configured port that is taken is a config error.
  */
 import type { Server } from 'node:http';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../errors.js';
 
 export const DEFAULT_PORT = 4000;
 const LAST_AUTO_PORT = 4099;

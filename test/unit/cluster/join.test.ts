@@ -1,0 +1,104 @@
+/**
+ * The Join component, driven by hand: its collaborators are stand-ins whose facts (pending dials,
+ * synced links, discovery rounds) the test sets, on a fake clock.
+ */
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import type { Dialer } from '../../../src/cluster/dialer.js';
+import { Join } from '../../../src/cluster/join.js';
+import type { Membership } from '../../../src/cluster/membership.js';
+import type { Replicator } from '../../../src/cluster/replicator.js';
+import type { Discovery } from '../../../src/discovery/types.js';
+import { silentLogger } from '../../../src/log.js';
+import { Registrar } from '../../../src/transport/registrar.js';
+import { FakeClock } from '../../support/fake-clock.js';
+
+function setup(windowMs: number, firstRound?: Promise<void>) {
+  const clock = new FakeClock();
+  const facts = { pending: 0, synced: true, selfReady: false, announcing: false, added: [] as Array<[string, boolean]> };
+  const replicator = Object.assign(new EventEmitter(), { allSynced: () => facts.synced, startAnnouncing: () => (facts.announcing = true) });
+  const membership = Object.assign(new EventEmitter(), { setSelfReady: (r: boolean) => (facts.selfReady = r), liveNames: () => ['self'], peerSynced: () => undefined });
+  const dialer = Object.assign(new EventEmitter(), { initialPending: () => facts.pending, add: (a: string, initial: boolean) => facts.added.push([a, initial]), remove: () => undefined });
+  const discovery = Object.assign(new EventEmitter(), { kind: 'static', joinWindowMs: windowMs, peers: () => [{ address: 'p:1' }], ...(firstRound === undefined ? {} : { firstRound: () => firstRound }) });
+  const registrar = new Registrar({ logger: silentLogger() });
+  const join = new Join({
+    clock, logger: silentLogger(), registrar,
+    replicator: replicator as unknown as Replicator, membership: membership as unknown as Membership,
+    dialer: dialer as unknown as Dialer, discovery: discovery as unknown as Discovery,
+  });
+  return { clock, facts, join, dialer, discovery, replicator };
+}
+
+describe('Join', () => {
+  it('Join_NothingToWaitFor_JoinsAfterStartAndTellsMembershipAndReplicator', () => {
+    const { join, facts } = setup(0);
+    join.start();
+    expect(join.state).toBe('starting');
+    join.afterStart();
+    expect(join.state).toBe('joined');
+    expect(facts.selfReady).toBe(true);
+    expect(facts.announcing).toBe(true);
+  });
+
+  it('Join_BeforeAfterStart_NeverJoinsHoweverOftenChecked', () => {
+    const { join } = setup(0);
+    join.check();
+    expect(join.joined).toBe(false);
+  });
+
+  it('Join_PeersKnownAtStart_AreDialedAsPeersToWaitFor', () => {
+    const { join, facts } = setup(0);
+    join.afterStart();
+    expect(facts.added).toEqual([['p:1', true]]);
+  });
+
+  it('Join_WithAWindow_WaitsForIt_ThenJoinsByItself', async () => {
+    const { join, clock } = setup(1500);
+    join.afterStart();
+    expect(join.state).toBe('joining');
+    await clock.advance(1499);
+    expect(join.joined).toBe(false);
+    await clock.advance(10);
+    expect(join.joined).toBe(true);
+  });
+
+  it('Join_PendingDialsAndUnsyncedLinks_JoinsOnTheEventThatClearsTheLast', () => {
+    const { join, facts, dialer, replicator } = setup(0);
+    facts.pending = 1;
+    join.afterStart();
+    expect(join.joined).toBe(false);
+    facts.pending = 0;
+    facts.synced = false;
+    dialer.emit('dial:attempted');
+    expect(join.joined).toBe(false);
+    facts.synced = true;
+    replicator.emit('peer:state-received', {});
+    expect(join.joined).toBe(true);
+  });
+
+  it('Join_FirstDiscoveryRound_IsWaitedForHoweverLateItEnds', async () => {
+    let end!: () => void;
+    const { join, clock } = setup(0, new Promise<void>((resolve) => (end = resolve)));
+    join.afterStart();
+    await clock.advance(10_000);
+    expect(join.joined).toBe(false);
+    end();
+    await clock.advance(0);
+    expect(join.joined).toBe(true);
+  });
+
+  it('Join_PeersFoundAfterJoining_AreDialedButNotWaitedFor', () => {
+    const { join, facts, discovery } = setup(0);
+    join.afterStart();
+    discovery.emit('peer:found', { address: 'late:1' });
+    expect(facts.added).toContainEqual(['late:1', false]);
+  });
+
+  it('Join_Stopped_BeforeJoining_NeverJoins', async () => {
+    const { join, clock } = setup(1000);
+    join.afterStart();
+    join.stop();
+    await clock.advance(2000);
+    expect(join.state).toBe('stopped');
+  });
+});

@@ -33,6 +33,7 @@ import { readAck, readSyncMessage, SYNC_BACK, SyncKind, writeAck, writeStep1, wr
 import type { Startable } from '../lifecycle.js';
 import { MessageType } from '../message-types.js';
 import type { LinkObserver, Registrar } from '../transport/registrar.js';
+import { PeerAcks, type AckWaiter } from './peer-acks.js';
 import type { PeerLink } from '../transport/types.js';
 
 /** Transaction origin of every change applied from a peer. */
@@ -57,26 +58,11 @@ export interface ReplicatorOptions {
   announcing?: boolean;
 }
 
-interface Waiter {
-  seq: number;
-  done: boolean;
-  resolve: () => void;
-}
-
 interface PeerState {
   link: PeerLink;
   /** Its first step 2 arrived: we hold what it had when the link came up. */
   synced: boolean;
-  /** Highest sequence number it acknowledged (acks are cumulative: messages on a link keep order). */
-  acked: number;
-  /**
-   * A message to it was dropped (backlog over the limit). Until a step 2 sent after the drop is
-   * acknowledged (`resyncSeq`), its acks prove nothing (a later update may sit in its Yjs pending
-   * store, waiting for the dropped one), so they release no waiter.
-   */
-  resyncing: boolean;
-  resyncSeq: number | undefined;
-  waiters: Waiter[];
+  acks: PeerAcks;
 }
 
 export interface ReplicatorEvents {
@@ -139,8 +125,7 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
     const peer = this.addLink(next);
     if (old === undefined) return;
     peer.synced = old.synced;
-    peer.waiters = old.waiters;
-    if (peer.waiters.length > 0) this.dropped(peer);
+    old.acks.handOver(peer.acks);
   }
 
   /** Graceful stop: push pending deltas and wait for their acks (after the gates drained). */
@@ -159,19 +144,19 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
     if (this.timer !== undefined) this.options.clock.clearInterval(this.timer);
     this.timer = undefined;
     this.doc.off('update', this.onUpdate);
-    for (const peer of this.peers.values()) this.release(peer);
+    for (const peer of this.peers.values()) peer.acks.release();
     this.peers.clear();
   }
 
   addLink(link: PeerLink): PeerState {
-    const peer: PeerState = { link, synced: false, acked: 0, resyncing: false, resyncSeq: undefined, waiters: [] };
+    const peer: PeerState = { link, synced: false, acks: new PeerAcks() };
     this.peers.set(link, peer);
     link.on('drain', () => {
-      if (!peer.resyncing || peer.resyncSeq !== undefined) return;
+      if (!peer.acks.awaitingResync) return;
       this.log.info({ peer: link.remote.name }, 'backlog dropped, resyncing');
       link.send(MessageType.SYNC, writeStep1(this.doc, SYNC_BACK));
     });
-    link.on('overflow', () => this.dropped(peer));
+    link.on('overflow', () => peer.acks.dropped());
     link.send(MessageType.SYNC, writeStep1(this.doc));
     return peer;
   }
@@ -180,7 +165,7 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
     const peer = this.peers.get(link);
     if (peer === undefined) return;
     this.peers.delete(link);
-    this.release(peer);
+    peer.acks.release();
   }
 
   /** True when every linked peer has sent its first step 2. */
@@ -200,7 +185,7 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
     const peer = this.peers.get(link);
     if (peer === undefined) return type === MessageType.SYNC || type === MessageType.SYNC_ACK || type === MessageType.SYNCED;
     if (type === MessageType.SYNC_ACK) {
-      this.acknowledged(peer, readAck(payload));
+      peer.acks.acknowledged(readAck(payload));
       return true;
     }
     if (type === MessageType.SYNCED) {
@@ -241,14 +226,14 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
     // Pending updates go out in the next push, which takes a later sequence number than any so far;
     // any message we send after now carries them too (a step 2 holds the whole document).
     const seq = this.pending.length > 0 ? this.seq + 1 : this.lastPushSeq;
-    const waiters: Waiter[] = [];
+    const waiters: AckWaiter[] = [];
     const waits = targets
-      .filter((peer) => peer.resyncing || peer.acked < seq)
-      .map((peer) => new Promise<void>((resolve) => {
-        const waiter: Waiter = { seq, done: false, resolve: () => { waiter.done = true; resolve(); } };
+      .filter((peer) => peer.acks.behind(seq))
+      .map((peer) => {
+        const { waiter, settled } = peer.acks.wait(seq);
         waiters.push(waiter);
-        peer.waiters.push(waiter);
-      }));
+        return settled;
+      });
     if (waits.length === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = this.options.clock.setTimeout(() => {
@@ -275,16 +260,11 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
     if (!peer.link.send(MessageType.SYNC, step2)) {
       // Over maxPeerMessageBytes, or the backlog is full: the peer cannot catch up this way.
       this.log.warn({ peer: peer.link.remote.name, bytes: step2.byteLength }, 'sync step 2 not sent');
-      this.dropped(peer);
+      peer.acks.dropped();
       return;
     }
     // The first step 2 after a drop carries everything dropped: its ack ends the resync.
-    if (peer.resyncing && peer.resyncSeq === undefined) peer.resyncSeq = seq;
-  }
-
-  private dropped(peer: PeerState): void {
-    peer.resyncing = true;
-    peer.resyncSeq = undefined;
+    peer.acks.step2Sent(seq);
   }
 
   private scheduleFlush(): void {
@@ -304,31 +284,11 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
     const message = writeUpdateMessage(update, seq);
     for (const peer of this.peers.values()) {
       // Dropped (backlog over the limit or link closing): a resync repairs it once the link drains.
-      if (!peer.link.send(MessageType.SYNC, message)) this.dropped(peer);
+      if (!peer.link.send(MessageType.SYNC, message)) peer.acks.dropped();
     }
     this.emit('update:pushed', message.byteLength);
   }
 
-  private acknowledged(peer: PeerState, seq: number): void {
-    if (seq > peer.acked) peer.acked = seq;
-    if (peer.resyncing) {
-      if (peer.resyncSeq === undefined || peer.acked < peer.resyncSeq) return;
-      peer.resyncing = false;
-      peer.resyncSeq = undefined;
-    }
-    const still: Waiter[] = [];
-    for (const waiter of peer.waiters) {
-      if (waiter.done) continue;
-      if (waiter.seq <= peer.acked) waiter.resolve();
-      else still.push(waiter);
-    }
-    peer.waiters = still;
-  }
-
-  private release(peer: PeerState): void {
-    for (const waiter of peer.waiters) if (!waiter.done) waiter.resolve();
-    peer.waiters = [];
-  }
 
   private antiEntropy(): void {
     for (const peer of this.peers.values()) {

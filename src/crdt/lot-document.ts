@@ -1,30 +1,25 @@
 /**
  * The lot as a Yjs document, laid out as an observed-remove (add-wins) map of visits.
  *
- * Root `visits: Y.Map<StoredVisit>` is keyed by a visit id that is unique in the whole history of the
- * cluster (`<clientID>.<counter>` in base 36: the Yjs clientID of this process's document, which Yjs
- * requires to be unique, and a count of this document's entries). A key is written once, by the entry, and deleted at most once, by an exit.
- * So two replicas never `set` the same key, and the Y.Map rule "concurrent sets of one key: the higher
- * clientID wins" never comes into play: an exit deletes exactly the visit items it observed, and a
- * visit created concurrently elsewhere has a key the exit never saw, so it survives. A plate is inside
- * when it has at least one live visit. docs/data-model.md explains every concurrent case.
+ * Root `v: Y.Map<Uint8Array>` (the visits) is keyed by a visit id that is unique in the whole
+ * history of the cluster (`<clientID>.<counter>` in base 36: the Yjs clientID of this process's
+ * document, which Yjs requires to be unique, and a count of this document's entries). A key is
+ * written once, by the entry, and deleted at most once, by an exit. So two replicas never `set` the
+ * same key, and the Y.Map rule "concurrent sets of one key: the higher clientID wins" never comes
+ * into play: an exit deletes exactly the visit items it observed, and a visit created concurrently
+ * elsewhere has a key the exit never saw, so it survives. A plate is inside when it has at least one
+ * live visit. docs/data-model.md explains every concurrent case.
  *
- * The plate -> visits index is derived, kept up to date by an observer, so reads are O(1) whatever
- * the origin of a change (local transaction, peer update, sync).
+ * Each value is the visit's record in a few bytes (visit-codec.ts). The plate -> visits index is
+ * derived, kept up to date by an observer, so reads are O(1) whatever the origin of a change (local
+ * transaction, peer update, sync).
  */
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as Y from 'yjs';
 import type { Car } from '../types.js';
+import { decodeVisit, encodeVisit, requestTag, type VisitRecord } from './visit-codec.js';
 
-/** The value of one visit key. `req` tags the request id of the entry (idempotent retries). */
-export interface VisitRecord {
-  plate: string;
-  gate: number;
-  enteredAt: number;
-  node: string;
-  req?: string;
-}
+export { decodeVisit, encodeVisit, requestTag, type VisitRecord } from './visit-codec.js';
 
 /**
  * Entries remembered by request tag for idempotent retries (about 60 bytes each). A retry comes within
@@ -32,8 +27,11 @@ export interface VisitRecord {
  */
 export const SEEN_TAGS_LIMIT = 100_000;
 
-/** Name of the root map of visits. */
-export const VISITS_KEY = 'visits';
+/**
+ * Name of the root map of visits. One letter: Yjs writes the root's name into every entry it
+ * pushes (and into every visit of the document), so `visits` would cost 5 bytes more per entry.
+ */
+export const VISITS_KEY = 'v';
 
 export interface ChangeInfo {
   /** True when the change was made by this replica (not applied from a peer). */
@@ -49,35 +47,6 @@ export interface LotDocumentEvents {
   'car:left': [Car, ChangeInfo];
 }
 
-/**
- * How a visit is stored: a tuple `[plate, gate, enteredAt, node, req?]`, not an object, because Yjs
- * encodes an object's field names in every update (about 25 bytes a visit on the wire and in the
- * document). `VisitRecord` is its decoded form.
- */
-export type StoredVisit = [plate: string, gate: number, enteredAt: number, node: string, req?: string];
-
-function encodeVisit(record: VisitRecord): StoredVisit {
-  return record.req === undefined ? [record.plate, record.gate, record.enteredAt, record.node] : [record.plate, record.gate, record.enteredAt, record.node, record.req];
-}
-
-/** The record behind a stored value, or undefined for anything malformed (a buggy or hostile peer). */
-export function decodeVisit(value: unknown): VisitRecord | undefined {
-  if (!Array.isArray(value) || value.length < 4 || value.length > 5) return undefined;
-  const [plate, gate, enteredAt, node, req] = value as unknown[];
-  if (typeof plate !== 'string' || typeof gate !== 'number' || typeof enteredAt !== 'number' || typeof node !== 'string') return undefined;
-  if (req !== undefined && typeof req !== 'string') return undefined;
-  return req === undefined ? { plate, gate, enteredAt, node } : { plate, gate, enteredAt, node, req };
-}
-
-/**
- * What a visit stores of its entry's request id: 64 bits of its SHA-256, base64url (11 characters),
- * instead of the id itself (a client's UUID is 36). A collision needs two requests for the same plate
- * with equal tags: 2^-64.
- */
-export function requestTag(req: string): string {
-  return createHash('sha256').update(req).digest().subarray(0, 8).toString('base64url');
-}
-
 function toCar(record: VisitRecord): Car {
   return { plate: record.plate, gate: record.gate, enteredAt: record.enteredAt, node: record.node };
 }
@@ -86,7 +55,8 @@ function toCar(record: VisitRecord): Car {
 function representative(visits: Map<string, VisitRecord>): [string, VisitRecord] | undefined {
   let best: [string, VisitRecord] | undefined;
   for (const entry of visits) {
-    if (best === undefined || entry[1].enteredAt < best[1].enteredAt || (entry[1].enteredAt === best[1].enteredAt && entry[0] < best[0])) best = entry;
+    if (best === undefined || entry[1].enteredAt < best[1].enteredAt || (entry[1].enteredAt === best[1].enteredAt && entry[0] < best[0]))
+      best = entry;
   }
   return best;
 }
@@ -98,7 +68,7 @@ export interface LotDocumentOptions {
 
 export class LotDocument extends EventEmitter<LotDocumentEvents> {
   readonly doc: Y.Doc;
-  private readonly visits: Y.Map<StoredVisit>;
+  private readonly visits: Y.Map<Uint8Array>;
   private readonly byPlate = new Map<string, Map<string, VisitRecord>>();
   /** Request tags of entries this replica has seen, live or since left: idempotent retries. */
   private readonly seenTags = new Map<string, Car>();
@@ -107,7 +77,7 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
   constructor(options: LotDocumentOptions = {}) {
     super();
     this.doc = options.doc ?? new Y.Doc({ gc: true });
-    this.visits = this.doc.getMap<StoredVisit>(VISITS_KEY);
+    this.visits = this.doc.getMap<Uint8Array>(VISITS_KEY);
     this.visits.forEach((stored, id) => this.index(id, stored));
     this.visits.observe((event) => this.onChange(event));
   }
@@ -122,10 +92,15 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
    * those of its live visits whose id is listed (what an exit retried for a client may remove).
    */
   carOf(plate: string, only?: readonly string[]): Car | undefined {
+    return this.shownVisit(plate, only)?.car;
+  }
+
+  /** The visit behind {@link carOf}, with its id: which visit an exit would report. */
+  shownVisit(plate: string, only?: readonly string[]): { id: string; car: Car } | undefined {
     const visits = this.byPlate.get(plate);
     const among = visits === undefined || only === undefined ? visits : new Map([...visits].filter(([id]) => only.includes(id)));
     const rep = among === undefined ? undefined : representative(among);
-    return rep === undefined ? undefined : toCar(rep[1]);
+    return rep === undefined ? undefined : { id: rep[0], car: toCar(rep[1]) };
   }
 
   /** The live visits of a plate (more than one only after concurrent entries, see data-model.md). */
@@ -220,7 +195,7 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
     return undefined;
   }
 
-  private onChange(event: Y.YMapEvent<StoredVisit>): void {
+  private onChange(event: Y.YMapEvent<Uint8Array>): void {
     const info: ChangeInfo = { local: event.transaction.local, origin: event.transaction.origin };
     const entered: Car[] = [];
     const left: Car[] = [];

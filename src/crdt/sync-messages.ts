@@ -6,16 +6,22 @@
  *                  acknowledges (SYNC_ACK) after applying it
  *   varuint flags  bit 0 SYNC_BACK: "answer my step 1, then send me your own step 1" (a full
  *                  two-way exchange started from one side, used after a backlog was dropped)
- *   ...            the y-protocols message: varuint kind (0 step 1, 1 step 2, 2 update), then bytes
+ *   varuint kind   0 step 1, 1 step 2, 2 update (y-protocols' messageYjsSync*)
+ *   varbytes data  step 1: the sender's state vector; step 2 and update: a Yjs update (v1 encoding)
+ *
+ * SYNC_ACK is a single varuint, the `seq` acknowledged (acks are cumulative: it also acknowledges
+ * every earlier `seq`).
  *
  * Reading does not use y-protocols' readSyncMessage, which applies updates and swallows their errors
- * with console.error: a peer's bad update must surface as a ProtocolError and close that link.
+ * with console.error: a peer's bad update must surface as a ProtocolError and close that link. The
+ * readers are bounded (binary.ts): a truncated message, trailing bytes, an unknown kind or a state
+ * vector that does not decode is a ProtocolError, never another exception.
  */
-import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import { ProtocolError } from '../errors.js';
+import { decodeAll, readBytes, readUint } from './binary.js';
 
 export const SyncKind = {
   STEP1: syncProtocol.messageYjsSyncStep1,
@@ -23,6 +29,7 @@ export const SyncKind = {
   UPDATE: syncProtocol.messageYjsUpdate,
 } as const;
 
+/** `flags` bit: "answer my step 1, then send me your own step 1". */
 export const SYNC_BACK = 1;
 
 export interface SyncMessage {
@@ -33,48 +40,44 @@ export interface SyncMessage {
   data: Uint8Array;
 }
 
-function header(seq: number, flags: number): encoding.Encoder {
+/** Encodes one SYNC message (the inverse of {@link readSyncMessage}). */
+export function writeSyncMessage(message: SyncMessage): Uint8Array {
   const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, seq);
-  encoding.writeVarUint(encoder, flags);
-  return encoder;
+  encoding.writeVarUint(encoder, message.seq);
+  encoding.writeVarUint(encoder, message.flags);
+  encoding.writeVarUint(encoder, message.kind);
+  encoding.writeVarUint8Array(encoder, message.data);
+  return encoding.toUint8Array(encoder);
 }
 
 /** Step 1: our state vector, asking the peer for what we miss. */
 export function writeStep1(doc: Y.Doc, flags = 0): Uint8Array {
-  const encoder = header(0, flags);
-  syncProtocol.writeSyncStep1(encoder, doc);
-  return encoding.toUint8Array(encoder);
+  return writeSyncMessage({ seq: 0, flags, kind: SyncKind.STEP1, data: Y.encodeStateVector(doc) });
 }
 
 /** Step 2: what the peer (whose state vector we got) misses, with our whole delete set; a `seq` above 0 asks for a SYNC_ACK. */
 export function writeStep2(doc: Y.Doc, stateVector: Uint8Array, seq = 0): Uint8Array {
-  const encoder = header(seq, 0);
-  syncProtocol.writeSyncStep2(encoder, doc, stateVector);
-  return encoding.toUint8Array(encoder);
+  return writeSyncMessage({ seq, flags: 0, kind: SyncKind.STEP2, data: Y.encodeStateAsUpdate(doc, stateVector) });
 }
 
 /** A pushed update; a `seq` above 0 asks for a SYNC_ACK. */
 export function writeUpdateMessage(update: Uint8Array, seq: number): Uint8Array {
-  const encoder = header(seq, 0);
-  syncProtocol.writeUpdate(encoder, update);
-  return encoding.toUint8Array(encoder);
+  return writeSyncMessage({ seq, flags: 0, kind: SyncKind.UPDATE, data: update });
 }
 
 export function readSyncMessage(payload: Uint8Array): SyncMessage {
-  try {
-    const decoder = decoding.createDecoder(payload);
-    const seq = decoding.readVarUint(decoder);
-    const flags = decoding.readVarUint(decoder);
-    const kind = decoding.readVarUint(decoder);
-    if (kind !== SyncKind.STEP1 && kind !== SyncKind.STEP2 && kind !== SyncKind.UPDATE) throw new ProtocolError(`unknown sync kind ${kind}`);
-    const data = decoding.readVarUint8Array(decoder);
-    if (decoding.hasContent(decoder)) throw new ProtocolError('trailing bytes after a sync message');
+  return decodeAll(payload, 'sync message', (decoder) => {
+    const seq = readUint(decoder);
+    const flags = readUint(decoder);
+    const kind = readUint(decoder);
+    if (kind !== SyncKind.STEP1 && kind !== SyncKind.STEP2 && kind !== SyncKind.UPDATE)
+      throw new ProtocolError(`unknown sync kind ${kind}`);
+    const data = readBytes(decoder, readUint(decoder));
+    // A state vector is decoded here, so that a bad one is this peer's ProtocolError, not an
+    // exception from the step 2 we would build from it.
+    if (kind === SyncKind.STEP1) Y.decodeStateVector(data);
     return { seq, flags, kind, data };
-  } catch (err) {
-    if (err instanceof ProtocolError) throw err;
-    throw new ProtocolError(`malformed sync message: ${(err as Error).message}`);
-  }
+  });
 }
 
 export function writeAck(seq: number): Uint8Array {
@@ -84,13 +87,5 @@ export function writeAck(seq: number): Uint8Array {
 }
 
 export function readAck(payload: Uint8Array): number {
-  try {
-    const decoder = decoding.createDecoder(payload);
-    const seq = decoding.readVarUint(decoder);
-    if (decoding.hasContent(decoder)) throw new ProtocolError('trailing bytes after an ack');
-    return seq;
-  } catch (err) {
-    if (err instanceof ProtocolError) throw err;
-    throw new ProtocolError(`malformed ack: ${(err as Error).message}`);
-  }
+  return decodeAll(payload, 'ack', (decoder) => readUint(decoder));
 }

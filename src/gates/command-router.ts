@@ -18,11 +18,20 @@ import { ErrorCodes, GateUnavailableError, isParkingError, NodeStoppingError, Pa
 import type { LotDocument } from '../crdt/lot-document.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { randomId, type Random } from '../random.js';
+import type { Random } from '../random.js';
 import { MessageType } from '../message-types.js';
 import type { PeerLink } from '../transport/types.js';
 import type { Car, ExitResult } from '../types.js';
-import { decodeCommand, decodeResult, encodeCommand, encodeResult, type ResultMessage } from './command-messages.js';
+import {
+  fromResult,
+  readCommand,
+  readResult,
+  toResult,
+  writeCommand,
+  writeResult,
+  type CommandMessage,
+  type ResultMessage,
+} from './command-messages.js';
 import { NotOwnerError, type CommandResult, type GateCommand, type GateService } from './gate-service.js';
 import type { GateTable } from './gate-table.js';
 
@@ -41,19 +50,25 @@ export interface CommandRouterOptions {
 }
 
 type Outcome =
-  | { done: true; value: CommandResult }
-  | { done: false; reason: string; unknown: boolean }
-  | { done: 'refused'; error: ParkingError };
+  { done: true; value: CommandResult } | { done: false; reason: string; unknown: boolean } | { done: 'refused'; error: ParkingError };
 
 interface Pending {
   link: PeerLink;
+  command: GateCommand;
+  /** An exit's: the car this node saw when its client asked (named by the COMMAND's `expect`). */
+  seen: Car | undefined;
   resolve: (outcome: Outcome) => void;
 }
+
+/** The visit shown for a plate, with its id (LotDocument.shownVisit). */
+type Shown = { id: string; car: Car } | undefined;
 
 export class CommandRouter {
   private readonly options: CommandRouterOptions;
   private readonly log: Logger;
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new Map<number, Pending>();
+  /** Names forwarding attempts (a COMMAND's `id`); matched together with the link. */
+  private nextId = 0;
   private stopping = false;
 
   constructor(options: CommandRouterOptions) {
@@ -71,12 +86,14 @@ export class CommandRouter {
     if (this.stopping) throw new NodeStoppingError();
     const { clock, table, self } = this.options;
     const deadline = clock.monotonic() + this.options.commandDeadlineMs;
-    // What this node saw when the client asked: the visits an exit is meant to remove.
+    // What this node saw when the client asked: the visits an exit is meant to remove, and the car
+    // it would report (an owner that removes that very car answers with the exit time alone).
     const seenVisits = command.op === 'exit' ? this.options.lot.visitsOf(command.plate) : [];
-    const seenCar = command.op === 'exit' ? this.options.lot.carOf(command.plate) : undefined;
+    const shown = command.op === 'exit' ? this.options.lot.shownVisit(command.plate) : undefined;
+    const seenCar = shown?.car;
     let attempt: GateCommand = command;
     let unknownOutcome = false;
-    let reason = 'no live node runs it';
+    let reason: string;
     for (let n = 0; ; n++) {
       if (this.stopping) throw new NodeStoppingError();
       if (unknownOutcome) {
@@ -91,7 +108,7 @@ export class CommandRouter {
       if (owner === self) {
         outcome = await this.local(attempt);
       } else if (owner !== null && this.options.linkOf(owner) !== undefined) {
-        outcome = await this.forward(this.options.linkOf(owner)!, attempt, deadline);
+        outcome = await this.forward(this.options.linkOf(owner)!, attempt, shown, deadline);
       } else {
         outcome = { done: false, reason: owner === null ? 'no live node runs it' : `its node ${owner} is unreachable`, unknown: false };
       }
@@ -112,32 +129,28 @@ export class CommandRouter {
   /** Handles COMMAND and RESULT messages; false for other types. Throws ProtocolError on bad bytes. */
   handle(link: PeerLink, type: number, payload: Uint8Array): boolean {
     if (type === MessageType.RESULT) {
-      const result = decodeResult(payload);
+      const result = readResult(payload);
       const pending = this.pending.get(result.id);
       if (pending !== undefined && pending.link === link) {
+        // A RESULT that does not fit its command throws here, before the attempt is settled: the link
+        // closes, and the attempt is retried as one whose outcome is unknown (linkDown).
+        const outcome = this.outcomeOf(pending, result);
         this.pending.delete(result.id);
-        pending.resolve(this.outcomeOf(result));
+        pending.resolve(outcome);
       }
       return true;
     }
     if (type !== MessageType.COMMAND) return false;
-    const command = decodeCommand(payload);
-    const reply = (message: ResultMessage) => link.send(MessageType.RESULT, encodeResult(message));
+    const command = readCommand(payload);
+    const reply = (message: ResultMessage) => link.send(MessageType.RESULT, writeResult(message));
     if (this.stopping || !this.options.service.owns(command.gate)) {
-      reply({ id: command.id, ok: false, retry: 'not running here' });
+      reply({ id: command.id, kind: 'retry', reason: 'not running here' });
       return true;
     }
-    this.options.service.execute(command).then(
-      (value) => reply({ id: command.id, ok: true, value }),
-      (err: unknown) => {
-        if (err instanceof NotOwnerError || (isParkingError(err) && err.code === ErrorCodes.GATE_UNAVAILABLE)) reply({ id: command.id, ok: false, retry: 'moved' });
-        else if (isParkingError(err)) reply({ id: command.id, ok: false, error: err.toWire() });
-        else {
-          this.log.error({ err }, 'command failed');
-          reply({ id: command.id, ok: false, error: { code: ErrorCodes.INTERNAL, message: 'internal error' } });
-        }
-      },
-    );
+    this.options.service
+      .answer(command)
+      .then((answer) => reply(toResult(command, answer, this.options.self)))
+      .catch((err: unknown) => this.replyError(command, err, reply));
     return true;
   }
 
@@ -154,36 +167,53 @@ export class CommandRouter {
     try {
       return { done: true, value: await this.options.service.execute(command) };
     } catch (err) {
-      if (err instanceof NotOwnerError || (isParkingError(err) && err.code === ErrorCodes.GATE_UNAVAILABLE)) return { done: false, reason: 'it is moving', unknown: false };
+      if (err instanceof NotOwnerError || (isParkingError(err) && err.code === ErrorCodes.GATE_UNAVAILABLE))
+        return { done: false, reason: 'it is moving', unknown: false };
       throw err;
     }
   }
 
-  private forward(link: PeerLink, command: GateCommand, deadline: number): Promise<Outcome> {
-    const id = randomId(8);
+  private replyError(command: CommandMessage, err: unknown, reply: (message: ResultMessage) => void): void {
+    if (err instanceof NotOwnerError || (isParkingError(err) && err.code === ErrorCodes.GATE_UNAVAILABLE))
+      reply({ id: command.id, kind: 'retry', reason: 'moved' });
+    else if (isParkingError(err)) reply({ id: command.id, kind: 'refused', error: err.toWire() });
+    else {
+      this.log.error({ err }, 'command failed');
+      reply({ id: command.id, kind: 'refused', error: { code: ErrorCodes.INTERNAL, message: 'internal error' } });
+    }
+  }
+
+  private forward(link: PeerLink, command: GateCommand, shown: Shown, deadline: number): Promise<Outcome> {
+    const id = ++this.nextId;
     this.options.metrics.forwarded.inc();
     return new Promise<Outcome>((resolve) => {
-      const timer = this.options.clock.setTimeout(() => {
-        if (this.pending.delete(id)) resolve({ done: false, reason: `its node ${link.remote.name} did not answer`, unknown: true });
-      }, Math.max(1, deadline - this.options.clock.monotonic()));
+      const timer = this.options.clock.setTimeout(
+        () => {
+          if (this.pending.delete(id)) resolve({ done: false, reason: `its node ${link.remote.name} did not answer`, unknown: true });
+        },
+        Math.max(1, deadline - this.options.clock.monotonic()),
+      );
       this.pending.set(id, {
         link,
+        command,
+        seen: shown?.car,
         resolve: (outcome) => {
           this.options.clock.clearTimeout(timer);
           resolve(outcome);
         },
       });
-      if (!link.send(MessageType.COMMAND, encodeCommand({ ...command, id }))) {
+      const message: CommandMessage = shown === undefined ? { ...command, id } : { ...command, id, expect: shown.id };
+      if (!link.send(MessageType.COMMAND, writeCommand(message))) {
         this.pending.get(id)?.resolve({ done: false, reason: `its node ${link.remote.name} is unreachable`, unknown: false });
         this.pending.delete(id);
       }
     });
   }
 
-  private outcomeOf(result: ResultMessage): Outcome {
-    if (result.ok) return { done: true, value: result.value };
-    if ('retry' in result) return { done: false, reason: result.retry, unknown: false };
-    return { done: 'refused', error: ParkingError.fromWire(result.error) };
+  private outcomeOf(pending: Pending, result: ResultMessage): Outcome {
+    if (result.kind === 'retry') return { done: false, reason: result.reason, unknown: false };
+    if (result.kind === 'refused') return { done: 'refused', error: ParkingError.fromWire(result.error) };
+    return { done: true, value: fromResult(pending.command, result, pending.link.remote.name, pending.seen) };
   }
 
   /**

@@ -28,6 +28,13 @@ export interface GateCommand {
 
 export type CommandResult = Car | ExitResult;
 
+/** A command's value, with what the router needs to answer a forwarder compactly (command-messages.ts). */
+export interface Answer {
+  value: CommandResult;
+  /** An exit's: the id of the visit whose car `value` reports. */
+  visit?: string;
+}
+
 /** Thrown when this node does not (or no longer) run the command's gate: the router retries. */
 export class NotOwnerError extends GateUnavailableError {
   constructor(gate: number) {
@@ -50,7 +57,7 @@ export interface GateServiceOptions {
 }
 
 /** A command's outcome; `replicated` settles once its write is on the peers (or the ack timeout). */
-type Cached = ({ ok: true; value: CommandResult } | { ok: false; error: WireError }) & { replicated: Promise<void> };
+type Cached = ({ ok: true; value: CommandResult; visit?: string } | { ok: false; error: WireError }) & { replicated: Promise<void> };
 
 export class GateService {
   private readonly options: GateServiceOptions;
@@ -98,12 +105,17 @@ export class GateService {
    * write to be acknowledged, and acks are cumulative, so answers keep the gate's order.
    */
   async execute(command: GateCommand): Promise<CommandResult> {
+    return (await this.answer(command)).value;
+  }
+
+  /** {@link execute}, with the id of the visit an exit reports (for a forwarded command's RESULT). */
+  async answer(command: GateCommand): Promise<Answer> {
     const worker = this.workers.get(command.gate);
     if (worker === undefined) throw new NotOwnerError(command.gate);
     const outcome = await worker.run(() => this.apply(command));
     await outcome.replicated;
     if (!outcome.ok) throw ParkingError.fromWire(outcome.error);
-    return outcome.value;
+    return outcome.visit === undefined ? { value: outcome.value } : { value: outcome.value, visit: outcome.visit };
   }
 
   private snapshot(): LotSnapshot {
@@ -134,9 +146,12 @@ export class GateService {
         const observed = command.observed;
         const lot2: LotSnapshot = observed === undefined ? snapshot : { ...snapshot, carOf: (plate) => lot.carOf(plate, observed) };
         const decision = decideExit(lot2, { plate: command.plate, gate: command.gate, now });
+        // The visit behind decision.car (decideExit reads carOf, whose visit this is).
+        const shown = lot.shownVisit(decision.plate, observed);
         lot.leave(decision.plate, observed);
         metrics.exits.inc();
-        result = { ok: true, value: { car: decision.car, gate: decision.gate, exitedAt: now, stayMs: decision.stayMs }, replicated: this.options.whenReplicated() };
+        const value: ExitResult = { car: decision.car, gate: decision.gate, exitedAt: now, stayMs: decision.stayMs };
+        result = { ok: true, value, ...(shown === undefined ? {} : { visit: shown.id }), replicated: this.options.whenReplicated() };
       }
     } catch (err) {
       if (!isParkingError(err)) throw err;
@@ -155,4 +170,3 @@ export class GateService {
     if (this.results.size > limit) this.results.delete(this.results.keys().next().value as string);
   }
 }
-

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { LotDocument } from '../../../src/crdt/lot-document.js';
+import { encodeVisit, LotDocument, VISITS_KEY } from '../../../src/crdt/lot-document.js';
 import type { Car } from '../../../src/types.js';
 
 const car = (plate: string, gate = 1, enteredAt = 1000, node = 'n1'): Car => ({ plate, gate, enteredAt, node });
@@ -84,13 +84,35 @@ describe('LotDocument', () => {
 
   it('ignores malformed values written by a peer instead of breaking reads', () => {
     const evil = new Y.Doc();
-    evil.getMap('visits').set('x.0', { plate: 42 } as unknown as object);
-    evil.getMap('visits').set('x.1', ['P', '1', 2, 'n'] as unknown as object);
-    evil.getMap('visits').set('x.2', ['P', 1, 2, 'n', 'r', 'extra'] as unknown as object);
+    const visits = evil.getMap(VISITS_KEY);
+    visits.set('x.0', { plate: 42 });
+    visits.set('x.1', ['P', 1, 2, 'n']); // the former tuple layout
+    visits.set('x.2', encodeVisit({ plate: 'P', gate: 1, enteredAt: 2, node: 'n' }).subarray(0, 4)); // truncated
+    visits.set('x.3', Uint8Array.of(...encodeVisit({ plate: 'P', gate: 1, enteredAt: 2, node: 'n' }), 1, 2, 3)); // not a whole tag
+    visits.set('x.4', Uint8Array.of(2, 0xff, 0xfe, 1, 2, 1, 0x6e)); // plate not UTF-8
     const a = new LotDocument();
     Y.applyUpdate(a.doc, Y.encodeStateAsUpdate(evil), 'peer');
     expect(a.occupied).toBe(0);
     expect(a.cars()).toEqual([]);
+  });
+
+  it('names the visit it shows for a plate, the one an exit reports', () => {
+    const lot = new LotDocument();
+    const later = lot.enter(car('P', 1, 20));
+    const earlier = lot.enter(car('P', 2, 10));
+    expect(lot.shownVisit('P')).toEqual({ id: earlier, car: car('P', 2, 10) });
+    expect(lot.shownVisit('P', [later])).toEqual({ id: later, car: car('P', 1, 20) });
+    expect(lot.shownVisit('Q')).toBeUndefined();
+  });
+
+  it('finds an entry by its request id, on every replica, after the car left', () => {
+    const a = new LotDocument();
+    const b = new LotDocument();
+    a.enter(car('R', 3, 7, 'na'), 'request-1');
+    sync(a, b);
+    b.leave('R');
+    expect(b.enteredBy('request-1')).toEqual(car('R', 3, 7, 'na'));
+    expect(b.enteredBy('request-2')).toBeUndefined();
   });
 
   it('rebuilds its index from an existing document', () => {

@@ -27,15 +27,21 @@ const REPLICAS = 4;
 const plates = ['A', 'B', 'C', 'D'];
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('enter' as const), replica: fc.nat(REPLICAS - 1), plate: fc.constantFrom(...plates) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('exit' as const), replica: fc.nat(REPLICAS - 1), plate: fc.constantFrom(...plates) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('enter' as const), replica: fc.nat(REPLICAS - 1), plate: fc.constantFrom(...plates) }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('exit' as const), replica: fc.nat(REPLICAS - 1), plate: fc.constantFrom(...plates) }),
+  },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('deliver' as const), pick: fc.nat(1000), duplicate: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('partition' as const), cut: fc.integer({ min: 1, max: REPLICAS - 1 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('heal' as const) }) },
 );
 
 function run(ops: Op[]): void {
-  const replicas = Array.from({ length: REPLICAS }, (_, i) => new LotDocument());
+  const replicas = Array.from({ length: REPLICAS }, () => new LotDocument());
   const queue: Message[] = [];
   let cut = 0; // replicas < cut are on one side, the rest on the other; 0 = no partition
   const added = new Set<string>();
@@ -52,7 +58,8 @@ function run(ops: Op[]): void {
   for (const op of ops) {
     if (op.kind === 'enter') {
       const replica = replicas[op.replica]!;
-      if (replica.carOf(op.plate) === undefined) added.add(replica.enter({ plate: op.plate, gate: 1, enteredAt: 0, node: `r${op.replica}` }));
+      if (replica.carOf(op.plate) === undefined)
+        added.add(replica.enter({ plate: op.plate, gate: 1, enteredAt: 0, node: `r${op.replica}` }));
     } else if (op.kind === 'exit') {
       for (const [id] of replicas[op.replica]!.leave(op.plate)) removed.add(id);
     } else if (op.kind === 'deliver' && queue.length > 0) {

@@ -8,7 +8,12 @@ function service(spaces = 10) {
   const lot = new LotDocument();
   const acks: Array<() => void> = [];
   const svc = new GateService({
-    lot, clock: new FakeClock(), metrics: createMetrics(), node: 'n1', gates: 4, spaces,
+    lot,
+    clock: new FakeClock(),
+    metrics: createMetrics(),
+    node: 'n1',
+    gates: 4,
+    spaces,
     whenReplicated: () => new Promise<void>((resolve) => acks.push(resolve)),
   });
   svc.acquire(1);

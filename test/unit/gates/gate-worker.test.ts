@@ -33,7 +33,11 @@ describe('GateWorker', () => {
 
   it('keeps going after a command fails', async () => {
     const worker = new GateWorker(1);
-    await expect(worker.run(() => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      worker.run(() => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(await worker.run(() => 'ok')).toBe('ok');
   });
 
@@ -41,7 +45,11 @@ describe('GateWorker', () => {
     const worker = new GateWorker(2);
     const gate = deferred();
     const started = deferred();
-    const running = worker.run(async () => { started.resolve(); await gate.promise; return 'done'; });
+    const running = worker.run(async () => {
+      started.resolve();
+      await gate.promise;
+      return 'done';
+    });
     const queued = worker.run(() => 'never');
     await started.promise;
     const stopping = worker.stop();

@@ -72,6 +72,18 @@ describe('GateService', () => {
     await expect(svc.execute({ op: 'entry', plate: 'B', gate: 1, requestId: 'r2' })).rejects.toMatchObject({ code: 'ERR_LOT_FULL' });
   });
 
+  it('names the visit whose car an exit reports, also when the exit is answered again from its first outcome', async () => {
+    const { lot, svc, acks } = service();
+    lot.enter({ plate: 'A', gate: 2, enteredAt: 9, node: 'n2' });
+    const first = lot.enter({ plate: 'A', gate: 3, enteredAt: 5, node: 'n3' }); // the earliest: the car shown
+    const answer = svc.answer({ op: 'exit', plate: 'A', gate: 1, requestId: 'x' });
+    const again = svc.answer({ op: 'exit', plate: 'A', gate: 1, requestId: 'x' });
+    await new Promise((r) => setImmediate(r));
+    acks.forEach((ack) => ack());
+    expect(await answer).toMatchObject({ visit: first, value: { car: { plate: 'A', gate: 3, enteredAt: 5, node: 'n3' } } });
+    expect(await again).toEqual(await answer);
+  });
+
   it('refuses a gate it does not run', async () => {
     const { svc } = service();
     await expect(svc.execute({ op: 'exit', plate: 'A', gate: 3, requestId: 'r' })).rejects.toMatchObject({ code: 'ERR_GATE_UNAVAILABLE' });

@@ -37,6 +37,25 @@ export function readBytes(decoder: Decoder, length: number): Uint8Array {
 /** A var string of at most `maxBytes` UTF-8 bytes. */
 export function readString(decoder: Decoder, maxBytes: number, what = 'string'): string {
   const length = readUint(decoder, maxBytes, `${what} length`);
+  if (length > decoder.arr.length - decoder.pos) throw new ProtocolError('unexpected end of message');
+  const { arr } = decoder;
+  const start = decoder.pos;
+  // Plates, node names and ids are short ASCII: read them without a TextDecoder call and a view.
+  if (length <= 64) {
+    let ascii = '';
+    for (let i = start; i < start + length; i++) {
+      const byte = arr[i]!;
+      if (byte >= 0x80) {
+        ascii = '';
+        break;
+      }
+      ascii += String.fromCharCode(byte);
+    }
+    if (ascii.length === length) {
+      decoder.pos += length;
+      return ascii;
+    }
+  }
   try {
     return utf8.decode(readBytes(decoder, length));
   } catch (err) {

@@ -14,7 +14,7 @@
  */
 import type { Clock } from '../clock.js';
 import { backoffDelay } from '../discovery/backoff.js';
-import { ErrorCodes, GateUnavailableError, isParkingError, NodeStoppingError, ParkingError } from '../errors.js';
+import { BadRequestError, ErrorCodes, GateUnavailableError, isParkingError, NodeStoppingError, ParkingError } from '../errors.js';
 import type { LotDocument } from '../crdt/lot-document.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -24,6 +24,7 @@ import type { PeerLink } from '../transport/types.js';
 import type { Car, ExitResult } from '../types.js';
 import {
   fromResult,
+  LIMITS,
   readCommand,
   readResult,
   toResult,
@@ -81,8 +82,15 @@ export class CommandRouter {
     this.stopping = true;
   }
 
-  /** Executes a validated command wherever its gate runs. */
+  /**
+   * Executes a validated command wherever its gate runs. A request id longer than a COMMAND carries
+   * (LIMITS.requestId; HTTP lets in 128 characters) is refused with ERR_BAD_REQUEST, whichever node
+   * runs the gate, so that a caller's choice never depends on placement.
+   */
   async execute(command: GateCommand): Promise<CommandResult> {
+    if (Buffer.byteLength(command.requestId) > LIMITS.requestId) {
+      throw new BadRequestError(`a request id has at most ${LIMITS.requestId} bytes`, { field: 'requestId' });
+    }
     if (this.stopping) throw new NodeStoppingError();
     const { clock, table, self } = this.options;
     const deadline = clock.monotonic() + this.options.commandDeadlineMs;

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { LotDocument } from '../../../src/crdt/lot-document.js';
 import { ErrorCodes, ProtocolError } from '../../../src/errors.js';
-import { readCommand, readResult, writeResult } from '../../../src/gates/command-messages.js';
+import { LIMITS, readCommand, readResult, writeResult } from '../../../src/gates/command-messages.js';
 import { CommandRouter } from '../../../src/gates/command-router.js';
 import { GateService, type GateCommand } from '../../../src/gates/gate-service.js';
 import { GateTable } from '../../../src/gates/gate-table.js';
@@ -195,6 +195,17 @@ describe('CommandRouter', () => {
     expect(err).toMatchObject({ code: ErrorCodes.GATE_UNAVAILABLE });
     expect(results().length).toBeGreaterThan(1);
     expect(results().every((r) => r.kind === 'retry' && r.reason === 'not running here')).toBe(true);
+  });
+
+  it('RequestIdLongerThanACommandCarries_IsABadRequest_WhereverTheGateRuns', async () => {
+    const { a, b, run, frames } = cluster();
+    const long = 'r'.repeat(LIMITS.requestId + 1);
+    for (const router of [a.router, b.router]) {
+      const err: unknown = await run(router.execute({ ...entry('P 1'), requestId: long })).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: ErrorCodes.BAD_REQUEST, details: { field: 'requestId' } });
+    }
+    expect(frames).toEqual([]);
+    expect(await run(a.router.execute({ ...entry('P 1'), requestId: 'r'.repeat(LIMITS.requestId) }))).toMatchObject({ plate: 'P 1' });
   });
 
   it('CommandIds_CountUpPerRouter', async () => {

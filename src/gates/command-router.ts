@@ -20,6 +20,8 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Random } from '../random.js';
 import { MessageType } from '../message-types.js';
+import type { Startable } from '../lifecycle.js';
+import type { LinkObserver, Registrar } from '../transport/registrar.js';
 import type { PeerLink } from '../transport/types.js';
 import type { Car, ExitResult } from '../types.js';
 import {
@@ -48,6 +50,8 @@ export interface CommandRouterOptions {
   logger: Logger;
   metrics: Metrics;
   commandDeadlineMs: number;
+  /** Where the router registers COMMAND, RESULT and its link observer (absent in handler-level tests). */
+  registrar?: Registrar;
 }
 
 type Outcome =
@@ -64,7 +68,8 @@ interface Pending {
 /** The visit shown for a plate, with its id (LotDocument.shownVisit). */
 type Shown = { id: string; car: Car } | undefined;
 
-export class CommandRouter {
+export class CommandRouter implements Startable, LinkObserver {
+  readonly name = 'router';
   private readonly options: CommandRouterOptions;
   private readonly log: Logger;
   private readonly pending = new Map<number, Pending>();
@@ -75,11 +80,27 @@ export class CommandRouter {
   constructor(options: CommandRouterOptions) {
     this.options = options;
     this.log = options.logger.child({ component: 'router' });
+    const { registrar } = options;
+    if (registrar !== undefined) {
+      registrar.handle(MessageType.COMMAND, this.name, (link, payload) => this.handle(link, MessageType.COMMAND, payload));
+      registrar.handle(MessageType.RESULT, this.name, (link, payload) => this.handle(link, MessageType.RESULT, payload));
+      registrar.observe(this);
+    }
   }
 
-  /** From now on, commands forwarded to this node are answered "retry elsewhere". */
+  start(): void {}
+
+  /** Graceful stop, first of all: new commands are refused, forwarded ones answered "retry elsewhere". */
+  beforeStop(): void {
+    this.stopping = true;
+  }
+
   stop(): void {
     this.stopping = true;
+  }
+
+  onLinkDown(link: PeerLink): void {
+    this.linkDown(link);
   }
 
   /**

@@ -5,6 +5,7 @@
  * visit (so even a new owner recognises a retried entry after the old one died) and every result is
  * kept in a bounded cache for a retry that reaches the same owner.
  */
+import type { Startable } from '../lifecycle.js';
 import type { Clock } from '../clock.js';
 import type { LotDocument } from '../crdt/lot-document.js';
 import { GateUnavailableError, isParkingError, ParkingError, type WireError } from '../errors.js';
@@ -59,7 +60,8 @@ export interface GateServiceOptions {
 /** A command's outcome; `replicated` settles once its write is on the peers (or the ack timeout). */
 type Cached = ({ ok: true; value: CommandResult; visit?: string } | { ok: false; error: WireError }) & { replicated: Promise<void> };
 
-export class GateService {
+export class GateService implements Startable {
+  readonly name = 'gates';
   private readonly options: GateServiceOptions;
   private readonly workers = new Map<number, GateWorker>();
   private readonly results = new Map<string, Cached>();
@@ -95,6 +97,15 @@ export class GateService {
   async releaseAll(): Promise<void> {
     await Promise.all([...this.workers.keys()].map((gate) => this.release(gate)));
   }
+
+  start(): void {}
+
+  /** Graceful stop: the running commands finish, queued ones are retried elsewhere. */
+  async beforeStop(): Promise<void> {
+    await this.releaseAll();
+  }
+
+  stop(): void {}
 
   /**
    * Runs a command on its gate's worker. Throws NotOwnerError when the gate does not run here.

@@ -19,7 +19,6 @@ import { GateService } from '../gates/gate-service.js';
 import { GateTable } from '../gates/gate-table.js';
 import { Rebalancer } from '../gates/rebalancer.js';
 import type { Startable } from '../lifecycle.js';
-import { MessageType } from '../message-types.js';
 import { Registrar } from '../transport/registrar.js';
 import type { AdmitFn, Transport } from '../transport/types.js';
 import { WsTransport } from '../transport/ws-transport.js';
@@ -88,12 +87,9 @@ export function buildParts(config: Config, identity: NodeIdentity, services: Nod
   const service = new GateService({ lot, clock, metrics, node: identity.name, gates: config.gates, spaces: config.spaces, whenReplicated: () => replicator.whenReplicated() });
   const rebalancer = new Rebalancer({ self: identity.name, membership, table, service, logger });
   const router = new CommandRouter({
-    self: identity.name, table, service, lot, clock, random, logger, metrics,
+    self: identity.name, table, service, lot, clock, random, logger, metrics, registrar,
     linkOf: (n) => membership.linkOf(n), commandDeadlineMs: config.commandDeadlineMs,
   });
-  registrar.handle(MessageType.COMMAND, 'router', (link, payload) => router.handle(link, MessageType.COMMAND, payload));
-  registrar.handle(MessageType.RESULT, 'router', (link, payload) => router.handle(link, MessageType.RESULT, payload));
-  registrar.observe({ onLinkDown: (link) => router.linkDown(link) });
   const dialer = new Dialer({
     transport, clock, random, logger,
     isLinked: (n) => membership.linkOf(n) !== undefined,
@@ -108,9 +104,9 @@ export function buildParts(config: Config, identity: NodeIdentity, services: Nod
     startable('transport', { start: () => transport.start(), stop: () => transport.stop() }),
     membership,
     replicator,
-    startable('gates', { beforeStop: () => service.releaseAll() }),
+    service,
     rebalancer,
-    startable('router', { beforeStop: () => router.stop() }),
+    router,
     dialer,
     startable('discovery', { start: () => discovery.start(), stop: () => discovery.stop().catch((err: unknown) => logger.warn({ err }, 'discovery stop failed')) }),
     join,

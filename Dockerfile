@@ -22,7 +22,8 @@ FROM ${NODE_IMAGE}
 RUN command -v tini >/dev/null 2>&1 || { apt-get update \
     && apt-get install -y --no-install-recommends tini \
     && rm -rf /var/lib/apt/lists/*; }
-# production: dns discovery, host 0.0.0.0, port 4000, JSON logs (config/production.yaml).
+# production selects the kubernetes preset: dns discovery, host 0.0.0.0, port 4000, JSON logs
+# (config/presets/kubernetes.yaml).
 # The REPL history goes to /tmp: the root filesystem is read-only in Kubernetes.
 ENV NODE_ENV=production \
     PARKING_ENV=production \

@@ -1,2 +1,2 @@
-export { loadConfig, configWarnings, envName, CONFIG_DIR, type LoadConfigOptions } from './load.js';
+export { loadConfig, configWarnings, envName, presetOf, PRESETS, CONFIG_DIR, type LoadConfigOptions, type PresetName } from './load.js';
 export { configSchema, configKeys, type Config } from './schema.js';

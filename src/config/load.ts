@@ -1,7 +1,12 @@
 /**
- * Loads a node's configuration: flags > PARKING_* environment variables > --config file >
- * config/<environment>.yaml > config/default.yaml. Validated once, here; the first bad value is
- * reported as a ConfigError naming the field (the CLI exits 2 on it).
+ * Loads a node's configuration: flags > PARKING_* environment variables > --config file > the
+ * preset (config/presets/<name>.yaml) > config/default.yaml. Validated once, here; the first bad
+ * value is reported as a ConfigError naming the field (the CLI exits 2 on it).
+ *
+ * A preset (memberlist's DefaultLocalConfig / DefaultLANConfig idea) is a named overlay on the
+ * defaults: `laptop`, `lan`, `kubernetes`, `test` (PRESETS). It is chosen by --preset or
+ * PARKING_PRESET; else by the environment (PARKING_ENV, else NODE_ENV): `production` selects
+ * `kubernetes`, anything else `laptop`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -27,13 +32,26 @@ export interface LoadConfigOptions {
   env?: Record<string, string | undefined>;
   /** A user file (YAML or JSON), from --config. */
   file?: string;
-  /** Folder with default.yaml and <environment>.yaml (default: the package's config/). */
+  /** Folder with default.yaml and presets/<name>.yaml (default: the package's config/). */
   configDir?: string;
+  /** The preset (default: PARKING_PRESET, else from the environment; see the module comment). */
+  preset?: string;
   /**
    * Defaults of this run, above config/default.yaml and below everything else (the console asks for
    * warn-level logs this way, so a config file or PARKING_LOG_LEVEL still wins).
    */
   defaults?: Partial<Record<keyof Config, unknown>>;
+}
+
+/** The shipped presets, each a file config/presets/<name>.yaml. */
+export const PRESETS = ['laptop', 'lan', 'kubernetes', 'test'] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+/** The preset a run uses: the one asked for, else PARKING_PRESET, else the environment's. */
+export function presetOf(env: Record<string, string | undefined>, asked?: string): PresetName {
+  const name = asked ?? env.PARKING_PRESET ?? ((env.PARKING_ENV ?? env.NODE_ENV) === 'production' ? 'kubernetes' : 'laptop');
+  if (!(PRESETS as readonly string[]).includes(name)) throw new ConfigError('preset', `"${name}" is not a preset: one of ${PRESETS.join(', ')}`);
+  return name as PresetName;
 }
 
 /** `dnsName` -> `PARKING_DNS_NAME`. */
@@ -67,13 +85,11 @@ function readYaml(path: string, field: string, required: boolean): Record<string
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
   const dir = options.configDir ?? CONFIG_DIR;
-  const environment = env.PARKING_ENV ?? env.NODE_ENV ?? 'development';
-  if (!/^[a-z0-9-]+$/.test(environment)) throw new ConfigError('environment', `"${environment}" is not an environment name`);
-
+  const preset = presetOf(env, options.preset);
   const merged: Record<string, unknown> = {
     ...readYaml(join(dir, 'default.yaml'), 'defaults', true),
     ...options.defaults,
-    ...readYaml(join(dir, `${environment}.yaml`), 'environment', false),
+    ...readYaml(join(dir, 'presets', `${preset}.yaml`), 'preset', true),
   };
   if (options.file !== undefined) Object.assign(merged, readYaml(options.file, 'config', true));
   for (const key of configKeys) {

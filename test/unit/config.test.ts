@@ -109,3 +109,33 @@ describe('defaults of a run', () => {
     expect(loadConfig({ env: { PARKING_LOG_LEVEL: 'error' }, defaults: { logLevel: 'warn' } }).logLevel).toBe('error');
   });
 });
+
+describe('presets', () => {
+  it('Preset_DefaultIsLaptop_AndPARKING_ENVProductionSelectsKubernetes', () => {
+    expect(loadConfig({ env: {} })).toMatchObject({ discovery: 'mdns', host: '127.0.0.1' });
+    expect(loadConfig({ env: { PARKING_ENV: 'production' } })).toMatchObject({ discovery: 'dns', host: '0.0.0.0', port: 4000, logFormat: 'json' });
+    // NODE_ENV=test (set by test runners) does not select the test preset: only a name does.
+    expect(loadConfig({ env: { NODE_ENV: 'test' } }).discovery).toBe('mdns');
+  });
+
+  it('Preset_ChosenByNameOrPARKING_PRESET_AndTheOptionWins', () => {
+    expect(loadConfig({ env: { PARKING_PRESET: 'lan' } })).toMatchObject({ failureTimeoutMs: 5000, host: '0.0.0.0' });
+    expect(loadConfig({ env: { PARKING_PRESET: 'lan', PARKING_ENV: 'production' }, preset: 'test' })).toMatchObject({ discovery: 'none', port: 0, heartbeatIntervalMs: 100 });
+  });
+
+  it('Preset_FileEnvAndFlagsStillWinOverIt', () => {
+    const file = tempFile('p.yaml', 'failureTimeoutMs: 4000\n');
+    const config = loadConfig({ env: { PARKING_SPACES: '7' }, preset: 'lan', file, flags: { gates: 9 } });
+    expect(config).toMatchObject({ failureTimeoutMs: 4000, spaces: 7, gates: 9, heartbeatIntervalMs: 1000 });
+  });
+
+  it('Preset_AnUnknownName_IsAConfigErrorNamingThePreset', () => {
+    const err = failure(() => loadConfig({ env: { PARKING_PRESET: 'cloud' } }));
+    expect(err.code).toBe(ErrorCodes.INVALID_CONFIG);
+    expect(err.message).toMatch(/preset.*"cloud".*laptop, lan, kubernetes, test/);
+  });
+
+  it('Preset_EveryShippedPresetIsValidOnItsOwn', () => {
+    for (const preset of ['laptop', 'lan', 'kubernetes', 'test']) expect(() => loadConfig({ env: {}, preset, flags: { peers: 'h:1' } })).not.toThrow();
+  });
+});

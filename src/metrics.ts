@@ -55,10 +55,25 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       registers,
     }),
     peers: new Gauge({ name: 'parking_peers', help: 'Authenticated peer links', registers }),
-    peerBytesSent: new Counter({ name: 'parking_peer_bytes_sent_total', help: 'Bytes sent on peer links', labelNames: ['type'], registers }),
-    peerBytesReceived: new Counter({ name: 'parking_peer_bytes_received_total', help: 'Bytes received on peer links', labelNames: ['type'], registers }),
+    peerBytesSent: new Counter({
+      name: 'parking_peer_bytes_sent_total',
+      help: 'Bytes sent on peer links',
+      labelNames: ['type'],
+      registers,
+    }),
+    peerBytesReceived: new Counter({
+      name: 'parking_peer_bytes_received_total',
+      help: 'Bytes received on peer links',
+      labelNames: ['type'],
+      registers,
+    }),
     gatesOwned: new Gauge({ name: 'parking_gates_owned', help: 'Gates whose worker runs on this node', registers }),
     forwarded: new Counter({ name: 'parking_forwarded_total', help: 'Commands forwarded to the node running their gate', registers }),
-    peerProtocolErrors: new Counter({ name: 'parking_peer_protocol_errors_total', help: 'Peer messages refused (unknown type or bad bytes); each closed its link', labelNames: ['code', 'type'], registers }),
+    peerProtocolErrors: new Counter({
+      name: 'parking_peer_protocol_errors_total',
+      help: 'Peer messages refused (unknown type or bad bytes); each closed its link',
+      labelNames: ['code', 'type'],
+      registers,
+    }),
   };
 }

@@ -12,12 +12,22 @@ import type { Server } from 'node:http';
 import { GateUnavailableError } from './errors.js';
 
 // TEMPORARY until the fastify server lands: the shape the node expects of it.
-interface ApiServer { readonly server: Server; close(): Promise<void> }
+interface ApiServer {
+  readonly server: Server;
+  close(): Promise<void>;
+}
 async function apiServerOf(created: unknown): Promise<ApiServer> {
   const c = await created;
   if (typeof c === 'object' && c !== null && 'server' in c) return c as ApiServer;
   const server = c as Server;
-  return { server, close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }) };
+  return {
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
 import type { MemberEvent } from './cluster/membership.js';
 import { configWarnings } from './config/load.js';
@@ -56,17 +66,22 @@ export async function createNode(config: Config, overrides: NodeOverrides = {}):
   const { services, setName } = await nodeServices(config, overrides);
   const relay = new EventEmitter();
   const ref: { node?: Node } = {};
-  const api = await apiServerOf(createApiServer({
-    api: lateApi(() => ref.node),
-    metrics: services.metrics,
-    logger: services.logger,
-    clock: services.clock,
-    bodyLimitBytes: config.bodyLimitBytes,
-    readiness: () => ref.node?.readiness() ?? { ready: false, reason: 'starting' },
-    liveness: () => (ref.node?.state === 'stopped' ? { ok: false, reason: 'stopped' } : { ok: true }),
-    events: relay,
-    upgrade: { path: '/peer', handle: (req, socket, head) => (ref.node === undefined ? socket.destroy() : ref.node.upgrade(req, socket, head)) },
-  }));
+  const api = await apiServerOf(
+    createApiServer({
+      api: lateApi(() => ref.node),
+      metrics: services.metrics,
+      logger: services.logger,
+      clock: services.clock,
+      bodyLimitBytes: config.bodyLimitBytes,
+      readiness: () => ref.node?.readiness() ?? { ready: false, reason: 'starting' },
+      liveness: () => (ref.node?.state === 'stopped' ? { ok: false, reason: 'stopped' } : { ok: true }),
+      events: relay,
+      upgrade: {
+        path: '/peer',
+        handle: (req, socket, head) => (ref.node === undefined ? socket.destroy() : ref.node.upgrade(req, socket, head)),
+      },
+    }),
+  );
   let port: number;
   try {
     port = await listen(api.server, config.host, config.port);
@@ -129,8 +144,18 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     this.parts = buildParts(config, identity, services, this.lot);
     const { membership, rebalancer, service, router, table } = this.parts;
     this.commands = new NodeCommands({
-      config, identity, clock: services.clock, metrics: this.metrics, lot: this.lot, membership, table, service, router,
-      state: () => this.current, readiness: () => this.readiness(), startedAt: () => this.startedAt,
+      config,
+      identity,
+      clock: services.clock,
+      metrics: this.metrics,
+      lot: this.lot,
+      membership,
+      table,
+      service,
+      router,
+      state: () => this.current,
+      readiness: () => this.readiness(),
+      startedAt: () => this.startedAt,
     });
     this.metrics.spaces.set(config.spaces);
     this.lot.on('car:entered', (car, info) => {
@@ -141,7 +166,8 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
       this.metrics.occupancy.set(this.lot.occupied);
       this.emit('car:left', car, info);
     });
-    for (const event of ['member:up', 'member:suspect', 'member:down', 'member:left'] as const) membership.on(event, (e: MemberEvent) => this.emit(event, e));
+    for (const event of ['member:up', 'member:suspect', 'member:down', 'member:left'] as const)
+      membership.on(event, (e: MemberEvent) => this.emit(event, e));
     rebalancer.on('gate:moved', (move) => this.emit('gate:moved', move));
   }
 

@@ -134,7 +134,12 @@ export class Dialer extends EventEmitter<DialerEvents> implements Startable, Lin
 
   private schedule(target: Target): void {
     if (this.stopped || target.timer !== undefined || target.dialing || this.targets.get(target.address) !== target) return;
-    const delay = backoffDelay(target.attempt, { baseMs: this.options.baseMs ?? 100, maxMs: this.options.maxMs ?? 5000, random: this.options.random, jitter: 'equal' });
+    const delay = backoffDelay(target.attempt, {
+      baseMs: this.options.baseMs ?? 100,
+      maxMs: this.options.maxMs ?? 5000,
+      random: this.options.random,
+      jitter: 'equal',
+    });
     target.attempt++;
     target.timer = this.options.clock.setTimeout(() => {
       target.timer = undefined;
@@ -168,7 +173,15 @@ export class Dialer extends EventEmitter<DialerEvents> implements Startable, Lin
           return;
         }
         const level = target.attempt < 3 ? 'debug' : 'info';
-        this.log[level]({ address: target.address, attempt: target.attempt, code: (err as { code?: string }).code, reason: err instanceof HandshakeError ? err.reason : undefined }, 'dial failed');
+        this.log[level](
+          {
+            address: target.address,
+            attempt: target.attempt,
+            code: (err as { code?: string }).code,
+            reason: err instanceof HandshakeError ? err.reason : undefined,
+          },
+          'dial failed',
+        );
         this.schedule(target);
         // Refused because a name is taken by a live node (maybe our own previous incarnation, not yet
         // declared dead): we have not joined that peer, so it stays a peer we wait for, for a while.

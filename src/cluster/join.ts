@@ -120,10 +120,13 @@ export class Join extends EventEmitter<JoinEvents> implements Startable, LinkObs
     if (early > 0) {
       // Look again when the window closes (a timer may fire a little early: checked again then).
       if (this.timer === undefined) {
-        this.timer = clock.setTimeout(() => {
-          this.timer = undefined;
-          this.check();
-        }, Math.ceil(early) + 1);
+        this.timer = clock.setTimeout(
+          () => {
+            this.timer = undefined;
+            this.check();
+          },
+          Math.ceil(early) + 1,
+        );
         this.timer.unref?.();
       }
       return;

@@ -12,11 +12,14 @@
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
-import type { MemberStatus, MemberView } from '../types.js';
+import type { MemberView } from '../types.js';
 import type { Startable } from '../lifecycle.js';
 import { MessageType } from '../message-types.js';
 import type { LinkObserver, Registrar } from '../transport/registrar.js';
 import type { AdmitContext, AdmitResult, PeerIdentity, PeerLink } from '../transport/types.js';
+import { isLive, type Member, type MemberEvent, type MembershipEvents } from './member.js';
+
+export type { MemberEvent, MembershipEvents } from './member.js';
 
 export interface MembershipOptions {
   self: PeerIdentity;
@@ -31,35 +34,6 @@ export interface MembershipOptions {
   selfReady?: boolean;
   /** Dead and left members are forgotten after this long (default one hour). */
   retentionMs?: number;
-}
-
-interface Member {
-  name: string;
-  url: string;
-  incarnation: string;
-  status: MemberStatus;
-  since: number;
-  lastHeard: number;
-  link: PeerLink | undefined;
-  /** It told us (SYNCED) on its current link that it holds our lot and has joined: it may run gates. */
-  synced: boolean;
-}
-
-export interface MemberEvent {
-  name: string;
-  url: string;
-  status: MemberStatus;
-  incarnation: string;
-  reason?: string;
-}
-
-export interface MembershipEvents {
-  'member:up': [MemberEvent];
-  'member:suspect': [MemberEvent];
-  'member:down': [MemberEvent];
-  'member:left': [MemberEvent];
-  /** The placement view changed (see placementNames()). */
-  'view:changed': [string[]];
 }
 
 const EMPTY = new Uint8Array(0);
@@ -91,7 +65,7 @@ export class Membership extends EventEmitter<MembershipEvents> implements Starta
    */
   placementNames(): string[] {
     const names = this.selfReady ? [this.options.self.name] : [];
-    for (const m of this.members.values()) if ((m.status === 'alive' || m.status === 'suspect') && m.synced) names.push(m.name);
+    for (const m of this.members.values()) if (isLive(m) && m.synced) names.push(m.name);
     return names.sort();
   }
 
@@ -129,14 +103,14 @@ export class Membership extends EventEmitter<MembershipEvents> implements Starta
   /** Self plus every member alive or suspect, sorted by name. */
   liveNames(): string[] {
     const names = [this.options.self.name];
-    for (const m of this.members.values()) if (m.status === 'alive' || m.status === 'suspect') names.push(m.name);
+    for (const m of this.members.values()) if (isLive(m)) names.push(m.name);
     return names.sort();
   }
 
   /** The link to a live member, if any. */
   linkOf(name: string): PeerLink | undefined {
     const m = this.members.get(name);
-    return m !== undefined && (m.status === 'alive' || m.status === 'suspect') && m.link?.open === true ? m.link : undefined;
+    return m !== undefined && isLive(m) && m.link?.open === true ? m.link : undefined;
   }
 
   isLive(name: string): boolean {
@@ -164,7 +138,9 @@ export class Membership extends EventEmitter<MembershipEvents> implements Starta
       return { ok: false, reason: 'duplicate-name', message: `${remote.name} is this node's own name` };
     }
     const known = this.members.get(remote.name);
-    const liveOther = context.existing.length > 0 || (known !== undefined && known.incarnation !== remote.incarnation && known.link?.open === true && (known.status === 'alive' || known.status === 'suspect'));
+    const liveOther =
+      context.existing.length > 0 ||
+      (known !== undefined && known.incarnation !== remote.incarnation && known.link?.open === true && isLive(known));
     if (liveOther) {
       return { ok: false, reason: 'duplicate-name', message: `a live node named ${remote.name} is already in the cluster` };
     }
@@ -194,10 +170,19 @@ export class Membership extends EventEmitter<MembershipEvents> implements Starta
     const now = this.options.clock.monotonic();
     const { name, url, incarnation } = link.remote;
     const known = this.members.get(name);
-    const wasLive = known !== undefined && (known.status === 'alive' || known.status === 'suspect') && known.incarnation === incarnation;
+    const wasLive = known !== undefined && isLive(known) && known.incarnation === incarnation;
     // A new link to a live member must be synced again before it counts in placement (it may have
     // been cut off from us); only a replaced link keeps its standing (onLinkReplaced).
-    this.members.set(name, { name, url, incarnation, status: 'alive', since: wasLive ? known.since : this.options.clock.now(), lastHeard: now, link, synced: false });
+    this.members.set(name, {
+      name,
+      url,
+      incarnation,
+      status: 'alive',
+      since: wasLive ? known.since : this.options.clock.now(),
+      lastHeard: now,
+      link,
+      synced: false,
+    });
     if (!wasLive) {
       this.log.info({ peer: name, url, incarnation }, 'member up');
       this.emit('member:up', { name, url, incarnation, status: 'alive' });
@@ -244,11 +229,12 @@ export class Membership extends EventEmitter<MembershipEvents> implements Starta
     const wallNow = this.options.clock.now();
     for (const [name, m] of this.members) {
       // Forget long-gone members, so a cluster that churns through names does not grow forever.
-      if ((m.status === 'dead' || m.status === 'left') && wallNow - m.since > (this.options.retentionMs ?? 3_600_000)) this.members.delete(name);
+      if ((m.status === 'dead' || m.status === 'left') && wallNow - m.since > (this.options.retentionMs ?? 3_600_000))
+        this.members.delete(name);
     }
     for (const m of this.members.values()) {
       if (m.link === undefined || !m.link.open) continue;
-      if (m.status !== 'alive' && m.status !== 'suspect') continue;
+      if (!isLive(m)) continue;
       const silent = now - m.lastHeard;
       if (silent >= this.options.failureTimeoutMs) {
         const link = m.link;

@@ -7,6 +7,7 @@
  * the dropped one. So until the ack of a step 2 sent after the drop (`resyncSeq`: it carries all
  * that was dropped), no waiter is released.
  */
+import type { Clock } from '../clock.js';
 
 /** A writer waiting until the peer acknowledged `seq`. */
 export interface AckWaiter {
@@ -48,7 +49,14 @@ export class PeerAcks {
   wait(seq: number): { waiter: AckWaiter; settled: Promise<void> } {
     let waiter!: AckWaiter;
     const settled = new Promise<void>((resolve) => {
-      waiter = { seq, done: false, resolve: () => { waiter.done = true; resolve(); } };
+      waiter = {
+        seq,
+        done: false,
+        resolve: () => {
+          waiter.done = true;
+          resolve();
+        },
+      };
     });
     this.waiters.push(waiter);
     return { waiter, settled };
@@ -83,4 +91,31 @@ export class PeerAcks {
     for (const waiter of this.waiters) if (!waiter.done) waiter.resolve();
     this.waiters = [];
   }
+}
+
+/**
+ * Resolves when every one of `peers` has acknowledged `seq` (or was released), or after `timeoutMs`
+ * (then `onTimeout` runs), whichever comes first. Never rejects.
+ */
+export function awaitAcks(peers: PeerAcks[], seq: number, clock: Clock, timeoutMs: number, onTimeout: () => void): Promise<void> {
+  const waiters: AckWaiter[] = [];
+  const waits = peers
+    .filter((acks) => acks.behind(seq))
+    .map((acks) => {
+      const { waiter, settled } = acks.wait(seq);
+      waiters.push(waiter);
+      return settled;
+    });
+  if (waits.length === 0) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = clock.setTimeout(() => {
+      onTimeout();
+      for (const waiter of waiters) waiter.done = true; // dropped from their peers' lists lazily
+      resolve();
+    }, timeoutMs);
+    void Promise.all(waits).then(() => {
+      clock.clearTimeout(timer);
+      resolve();
+    });
+  });
 }

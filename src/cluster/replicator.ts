@@ -29,11 +29,20 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
 import { ProtocolError } from '../errors.js';
 import type { LotDocument } from '../crdt/lot-document.js';
-import { readAck, readSyncMessage, SYNC_BACK, SyncKind, writeAck, writeStep1, writeStep2, writeUpdateMessage } from '../crdt/sync-messages.js';
+import {
+  readAck,
+  readSyncMessage,
+  SYNC_BACK,
+  SyncKind,
+  writeAck,
+  writeStep1,
+  writeStep2,
+  writeUpdateMessage,
+} from '../crdt/sync-messages.js';
 import type { Startable } from '../lifecycle.js';
 import { MessageType } from '../message-types.js';
 import type { LinkObserver, Registrar } from '../transport/registrar.js';
-import { PeerAcks, type AckWaiter } from './peer-acks.js';
+import { awaitAcks, PeerAcks } from './peer-acks.js';
 import type { PeerLink } from '../transport/types.js';
 
 /** Transaction origin of every change applied from a peer. */
@@ -226,26 +235,13 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
     // Pending updates go out in the next push, which takes a later sequence number than any so far;
     // any message we send after now carries them too (a step 2 holds the whole document).
     const seq = this.pending.length > 0 ? this.seq + 1 : this.lastPushSeq;
-    const waiters: AckWaiter[] = [];
-    const waits = targets
-      .filter((peer) => peer.acks.behind(seq))
-      .map((peer) => {
-        const { waiter, settled } = peer.acks.wait(seq);
-        waiters.push(waiter);
-        return settled;
-      });
-    if (waits.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = this.options.clock.setTimeout(() => {
-        this.log.warn({ seq }, 'replication ack timeout');
-        for (const waiter of waiters) waiter.done = true; // dropped from their peers' lists lazily
-        resolve();
-      }, this.options.replicationAckTimeoutMs);
-      void Promise.all(waits).then(() => {
-        this.options.clock.clearTimeout(timer);
-        resolve();
-      });
-    });
+    return awaitAcks(
+      targets.map((peer) => peer.acks),
+      seq,
+      this.options.clock,
+      this.options.replicationAckTimeoutMs,
+      () => this.log.warn({ seq }, 'replication ack timeout'),
+    );
   }
 
   /** Pushes pending updates now (graceful shutdown) and waits for them to be acknowledged. */
@@ -288,7 +284,6 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
     }
     this.emit('update:pushed', message.byteLength);
   }
-
 
   private antiEntropy(): void {
     for (const peer of this.peers.values()) {

@@ -53,20 +53,21 @@ export class NodeCommands implements ParkingApi {
     return (await this.command('exit', plate, gate, options)) as ExitResult;
   }
 
-  async read(): Promise<LotView> {
+  /** Queries answer from this replica at once; they are async only to share ParkingApi with the HTTP client. */
+  read(): Promise<LotView> {
     const { lot, config } = this.o;
     const occupied = lot.occupied;
-    return { spaces: config.spaces, occupied, free: Math.max(0, config.spaces - occupied), cars: lot.cars() };
+    return Promise.resolve({ spaces: config.spaces, occupied, free: Math.max(0, config.spaces - occupied), cars: lot.cars() });
   }
 
-  async cluster(): Promise<ClusterView> {
-    return { self: this.o.identity.name, members: this.o.membership.view(), gates: this.o.table.view() };
+  cluster(): Promise<ClusterView> {
+    return Promise.resolve({ self: this.o.identity.name, members: this.o.membership.view(), gates: this.o.table.view() });
   }
 
-  async status(): Promise<NodeStatus> {
+  status(): Promise<NodeStatus> {
     const { identity, config, lot, clock } = this.o;
     const occupied = lot.occupied;
-    return {
+    return Promise.resolve({
       name: identity.name,
       url: identity.url,
       cluster: config.cluster,
@@ -80,12 +81,13 @@ export class NodeCommands implements ParkingApi {
       gates: config.gates,
       gatesOwned: this.o.service.owned(),
       membersAlive: this.o.membership.liveNames().length,
-    };
+    });
   }
 
   private async command(op: 'entry' | 'exit', plate: unknown, gate: unknown, options: CommandOptions): Promise<Car | ExitResult> {
     const state = this.o.state();
-    if (state === 'new' || state === 'starting') throw new GateUnavailableError(typeof gate === 'number' ? gate : 0, 'the node is still starting');
+    if (state === 'new' || state === 'starting')
+      throw new GateUnavailableError(typeof gate === 'number' ? gate : 0, 'the node is still starting');
     if (state !== 'running') throw new NodeStoppingError();
     let valid: { plate: string; gate: number };
     try {

@@ -43,27 +43,45 @@ export interface NodeParts {
 }
 
 /** A startable from plain functions, for parts whose class has no lifecycle of its own. */
-function startable(name: string, hooks: Omit<Startable, 'name' | 'start' | 'stop'> & Partial<Pick<Startable, 'start' | 'stop'>>): Startable {
+function startable(
+  name: string,
+  hooks: Omit<Startable, 'name' | 'start' | 'stop'> & Partial<Pick<Startable, 'start' | 'stop'>>,
+): Startable {
   return { name, start: () => undefined, stop: () => undefined, ...hooks };
 }
 
 /** Builds the components of a node whose identity is known. Nothing runs until they are started. */
 export function buildParts(config: Config, identity: NodeIdentity, services: NodeServices, lot: LotDocument): NodeParts {
   const { clock, random, logger, metrics } = services;
-  const registrar = new Registrar({ logger, onProtocolError: (code, type) => metrics.peerProtocolErrors.inc({ code, type: String(type) }) });
+  const registrar = new Registrar({
+    logger,
+    onProtocolError: (code, type) => metrics.peerProtocolErrors.inc({ code, type: String(type) }),
+  });
   const membership = new Membership({
-    self: identity, clock, logger, registrar, selfReady: false,
-    heartbeatIntervalMs: config.heartbeatIntervalMs, suspectTimeoutMs: config.suspectTimeoutMs, failureTimeoutMs: config.failureTimeoutMs,
+    self: identity,
+    clock,
+    logger,
+    registrar,
+    selfReady: false,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    suspectTimeoutMs: config.suspectTimeoutMs,
+    failureTimeoutMs: config.failureTimeoutMs,
   });
   const admit: AdmitFn = (remote, context) => membership.admit(remote, context);
   const peer = { cluster: identity.cluster, name: identity.name, incarnation: identity.incarnation, url: identity.url };
-  const transport = services.createTransport?.(peer, admit) ?? new WsTransport({
-    identity: peer,
-    cookie: config.cookie, clock, logger, admit,
-    maxPayloadBytes: config.maxPeerMessageBytes,
-    maxBufferedBytes: config.maxPeerBufferedBytes,
-    onBytes: (direction, type, bytes) => (direction === 'sent' ? metrics.peerBytesSent : metrics.peerBytesReceived).inc({ type: String(type) }, bytes),
-  });
+  const transport =
+    services.createTransport?.(peer, admit) ??
+    new WsTransport({
+      identity: peer,
+      cookie: config.cookie,
+      clock,
+      logger,
+      admit,
+      maxPayloadBytes: config.maxPeerMessageBytes,
+      maxBufferedBytes: config.maxPeerBufferedBytes,
+      onBytes: (direction, type, bytes) =>
+        (direction === 'sent' ? metrics.peerBytesSent : metrics.peerBytesReceived).inc({ type: String(type) }, bytes),
+    });
   transport.on('link:up', (link) => {
     link.on('message', (type: number, payload: Uint8Array) => registrar.dispatch(link, type, payload));
     registrar.linkUp(link);
@@ -77,21 +95,51 @@ export function buildParts(config: Config, identity: NodeIdentity, services: Nod
     registrar.linkDown(link, reason);
     metrics.peers.set(transport.links().length);
   });
-  transport.on('link:refused', (info) => logger.child({ component: 'node' }).warn({ direction: info.direction, address: info.remoteAddress, reason: info.reason, peer: info.remote?.name }, 'peer refused'));
+  transport.on('link:refused', (info) =>
+    logger
+      .child({ component: 'node' })
+      .warn({ direction: info.direction, address: info.remoteAddress, reason: info.reason, peer: info.remote?.name }, 'peer refused'),
+  );
 
   const replicator = new Replicator({
-    lot, clock, logger, registrar, announcing: false,
-    antiEntropyIntervalMs: config.antiEntropyIntervalMs, replicationAckTimeoutMs: config.replicationAckTimeoutMs, pushCoalesceMs: config.pushCoalesceMs,
+    lot,
+    clock,
+    logger,
+    registrar,
+    announcing: false,
+    antiEntropyIntervalMs: config.antiEntropyIntervalMs,
+    replicationAckTimeoutMs: config.replicationAckTimeoutMs,
+    pushCoalesceMs: config.pushCoalesceMs,
   });
   const table = new GateTable({ gates: config.gates, clock });
-  const service = new GateService({ lot, clock, metrics, node: identity.name, gates: config.gates, spaces: config.spaces, whenReplicated: () => replicator.whenReplicated() });
+  const service = new GateService({
+    lot,
+    clock,
+    metrics,
+    node: identity.name,
+    gates: config.gates,
+    spaces: config.spaces,
+    whenReplicated: () => replicator.whenReplicated(),
+  });
   const rebalancer = new Rebalancer({ self: identity.name, membership, table, service, logger });
   const router = new CommandRouter({
-    self: identity.name, table, service, lot, clock, random, logger, metrics, registrar,
-    linkOf: (n) => membership.linkOf(n), commandDeadlineMs: config.commandDeadlineMs,
+    self: identity.name,
+    table,
+    service,
+    lot,
+    clock,
+    random,
+    logger,
+    metrics,
+    registrar,
+    linkOf: (n) => membership.linkOf(n),
+    commandDeadlineMs: config.commandDeadlineMs,
   });
   const dialer = new Dialer({
-    transport, clock, random, logger,
+    transport,
+    clock,
+    random,
+    logger,
     isLinked: (n) => membership.linkOf(n) !== undefined,
     // Long enough for a peer to declare our previous incarnation dead, then count the peer as tried.
     duplicateNameWaitMs: config.failureTimeoutMs + 2 * config.heartbeatIntervalMs,
@@ -108,7 +156,10 @@ export function buildParts(config: Config, identity: NodeIdentity, services: Nod
     rebalancer,
     router,
     dialer,
-    startable('discovery', { start: () => discovery.start(), stop: () => discovery.stop().catch((err: unknown) => logger.warn({ err }, 'discovery stop failed')) }),
+    startable('discovery', {
+      start: () => discovery.start(),
+      stop: () => discovery.stop().catch((err: unknown) => logger.warn({ err }, 'discovery stop failed')),
+    }),
     join,
   ];
   return { registrar, transport, membership, replicator, table, service, rebalancer, router, dialer, discovery, join, lifecycle };
@@ -128,7 +179,14 @@ function defaultDiscovery(c: Config, identity: NodeIdentity, services: NodeServi
       dnsIntervalMs: c.dnsIntervalMs,
     },
     {
-      self: { cluster: identity.cluster, name: identity.name, incarnation: identity.incarnation, url: identity.url, host: identity.advertisedHost, port: identity.port },
+      self: {
+        cluster: identity.cluster,
+        name: identity.name,
+        incarnation: identity.incarnation,
+        url: identity.url,
+        host: identity.advertisedHost,
+        port: identity.port,
+      },
       clock: services.clock,
       logger: services.logger,
     },

@@ -38,7 +38,11 @@ export async function listen(server: Server, host: string, port: number | null):
     try {
       return await tryListen(server, host, candidate);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw new ConfigError('port', `cannot listen on ${host}:${candidate}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE')
+        throw new ConfigError(
+          'port',
+          `cannot listen on ${host}:${candidate}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        );
     }
   }
   throw new ConfigError('port', `ports ${DEFAULT_PORT}-${LAST_AUTO_PORT} are all taken: give one with --port`);

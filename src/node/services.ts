@@ -36,12 +36,19 @@ export type NodeOverrides = Partial<NodeServices> & {
  * The services of a node, defaults filled in. Without an injected logger the node logs per the
  * config, and every line names the node once `setName` tells it (the name may depend on the port).
  */
-export async function nodeServices(config: Config, overrides: NodeOverrides): Promise<{ services: NodeServices; setName: (name: string) => void }> {
+export async function nodeServices(
+  config: Config,
+  overrides: NodeOverrides,
+): Promise<{ services: NodeServices; setName: (name: string) => void }> {
   const named: { node?: string } = {};
   let logger = overrides.logger;
   if (logger === undefined && config.logLevel !== 'silent') {
     const pretty = config.logFormat === 'auto' ? undefined : config.logFormat === 'pretty';
-    logger = await createLogger({ level: config.logLevel, mixin: () => (named.node === undefined ? {} : { node: named.node }), ...(pretty === undefined ? {} : { pretty }) });
+    logger = await createLogger({
+      level: config.logLevel,
+      mixin: () => (named.node === undefined ? {} : { node: named.node }),
+      ...(pretty === undefined ? {} : { pretty }),
+    });
   }
   const services: NodeServices = {
     logger: logger ?? silentLogger(),

@@ -32,7 +32,12 @@ export const TransportMessageType = {
 /** The first application type: everything from here up is passed to the registrar. */
 export const FIRST_APPLICATION_TYPE = 0x10;
 
-const HANDSHAKE_TYPES = new Set<number>([TransportMessageType.HELLO, TransportMessageType.AUTH, TransportMessageType.WELCOME, TransportMessageType.REFUSE]);
+const HANDSHAKE_TYPES = new Set<number>([
+  TransportMessageType.HELLO,
+  TransportMessageType.AUTH,
+  TransportMessageType.WELCOME,
+  TransportMessageType.REFUSE,
+]);
 const TYPE_NAMES = new Map<number, string>(Object.entries(TransportMessageType).map(([name, value]) => [value, name]));
 
 /** The size of the envelope header in bytes. */

@@ -44,7 +44,12 @@ class MemoryConn implements FrameConn {
   private markClosed!: () => void;
   private readonly closed = new Promise<void>((resolve) => (this.markClosed = resolve));
 
-  constructor(private readonly network: MemoryNetwork, readonly owner: string, readonly remoteAddress: string, opened: boolean) {
+  constructor(
+    private readonly network: MemoryNetwork,
+    readonly owner: string,
+    readonly remoteAddress: string,
+    opened: boolean,
+  ) {
     this.opened = opened;
   }
 
@@ -188,7 +193,11 @@ export class MemoryNetwork {
 export class MemoryTransport extends BaseTransport {
   private readonly memoryConns = new Set<MemoryConn>();
 
-  constructor(private readonly network: MemoryNetwork, readonly address: string, options: MemoryTransportOptions) {
+  constructor(
+    private readonly network: MemoryNetwork,
+    readonly address: string,
+    options: MemoryTransportOptions,
+  ) {
     super({ ...options, clock: network.clock });
   }
 

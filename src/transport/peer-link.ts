@@ -6,7 +6,15 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { ProtocolError } from '../errors.js';
 import type { FrameConn } from './conn.js';
-import { decodeEnvelope, encodeEnvelope, HEADER_BYTES, isApplicationType, isHandshakeType, messageTypeName, TransportMessageType } from './envelope.js';
+import {
+  decodeEnvelope,
+  encodeEnvelope,
+  HEADER_BYTES,
+  isApplicationType,
+  isHandshakeType,
+  messageTypeName,
+  TransportMessageType,
+} from './envelope.js';
 import { CloseCodes, RefuseReasons, type LinkStats, type OnBytes, type PeerIdentity, type PeerLink } from './types.js';
 
 export interface LinkInit {
@@ -28,10 +36,14 @@ const EMPTY = new Uint8Array(0);
 /** The close code that goes with a reason, so a packet capture tells the cases apart. */
 export function closeCodeFor(reason: string): number {
   switch (reason) {
-    case RefuseReasons.SHUTTING_DOWN: return CloseCodes.GOING_AWAY;
-    case DUPLICATE_LINK: return CloseCodes.DUPLICATE_LINK;
-    case RefuseReasons.PROTOCOL: return CloseCodes.PROTOCOL;
-    default: return CloseCodes.NORMAL;
+    case RefuseReasons.SHUTTING_DOWN:
+      return CloseCodes.GOING_AWAY;
+    case DUPLICATE_LINK:
+      return CloseCodes.DUPLICATE_LINK;
+    case RefuseReasons.PROTOCOL:
+      return CloseCodes.PROTOCOL;
+    default:
+      return CloseCodes.NORMAL;
   }
 }
 
@@ -44,7 +56,17 @@ export function remoteCloseReason(code: number, reason: string, cause: string | 
 }
 
 function emptyStats(): LinkStats {
-  return { bytesSent: 0, bytesReceived: 0, messagesSent: 0, messagesReceived: 0, sentByType: {}, receivedByType: {}, messagesSentByType: {}, messagesReceivedByType: {}, dropped: 0 };
+  return {
+    bytesSent: 0,
+    bytesReceived: 0,
+    messagesSent: 0,
+    messagesReceived: 0,
+    sentByType: {},
+    receivedByType: {},
+    messagesSentByType: {},
+    messagesReceivedByType: {},
+    dropped: 0,
+  };
 }
 
 function count(record: Record<number, number>, type: number, n: number): void {

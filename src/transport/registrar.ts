@@ -52,7 +52,8 @@ export class Registrar {
 
   /** Registers the handler of an application message type (0x10..0xff). A type has one owner. */
   handle(type: number, owner: string, handler: MessageHandler): void {
-    if (!Number.isInteger(type) || type < 0x10 || type > 0xff) throw new RangeError(`message type ${type} is not an application type (0x10..0xff)`);
+    if (!Number.isInteger(type) || type < 0x10 || type > 0xff)
+      throw new RangeError(`message type ${type} is not an application type (0x10..0xff)`);
     const existing = this.handlers.get(type);
     if (existing !== undefined) throw new Error(`message type 0x${type.toString(16)} is already registered by ${existing.owner}`);
     this.handlers.set(type, { owner, handler });

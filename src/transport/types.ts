@@ -112,7 +112,11 @@ export type AdmitFn = (remote: PeerIdentity, context: AdmitContext) => AdmitResu
 export const defaultAdmit: AdmitFn = (remote, { existing }) =>
   existing.length === 0
     ? { ok: true }
-    : { ok: false, reason: 'duplicate-name', message: `a node named ${remote.name} is already linked with incarnation ${existing[0]?.incarnation ?? '?'}` };
+    : {
+        ok: false,
+        reason: 'duplicate-name',
+        message: `a node named ${remote.name} is already linked with incarnation ${existing[0]?.incarnation ?? '?'}`,
+      };
 
 /** The reasons a handshake is refused with (an `admit` callback may add its own). */
 export const RefuseReasons = {

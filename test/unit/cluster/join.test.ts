@@ -17,14 +17,31 @@ function setup(windowMs: number, firstRound?: Promise<void>) {
   const clock = new FakeClock();
   const facts = { pending: 0, synced: true, selfReady: false, announcing: false, added: [] as Array<[string, boolean]> };
   const replicator = Object.assign(new EventEmitter(), { allSynced: () => facts.synced, startAnnouncing: () => (facts.announcing = true) });
-  const membership = Object.assign(new EventEmitter(), { setSelfReady: (r: boolean) => (facts.selfReady = r), liveNames: () => ['self'], peerSynced: () => undefined });
-  const dialer = Object.assign(new EventEmitter(), { initialPending: () => facts.pending, add: (a: string, initial: boolean) => facts.added.push([a, initial]), remove: () => undefined });
-  const discovery = Object.assign(new EventEmitter(), { kind: 'static', joinWindowMs: windowMs, peers: () => [{ address: 'p:1' }], ...(firstRound === undefined ? {} : { firstRound: () => firstRound }) });
+  const membership = Object.assign(new EventEmitter(), {
+    setSelfReady: (r: boolean) => (facts.selfReady = r),
+    liveNames: () => ['self'],
+    peerSynced: () => undefined,
+  });
+  const dialer = Object.assign(new EventEmitter(), {
+    initialPending: () => facts.pending,
+    add: (a: string, initial: boolean) => facts.added.push([a, initial]),
+    remove: () => undefined,
+  });
+  const discovery = Object.assign(new EventEmitter(), {
+    kind: 'static',
+    joinWindowMs: windowMs,
+    peers: () => [{ address: 'p:1' }],
+    ...(firstRound === undefined ? {} : { firstRound: () => firstRound }),
+  });
   const registrar = new Registrar({ logger: silentLogger() });
   const join = new Join({
-    clock, logger: silentLogger(), registrar,
-    replicator: replicator as unknown as Replicator, membership: membership as unknown as Membership,
-    dialer: dialer as unknown as Dialer, discovery: discovery as unknown as Discovery,
+    clock,
+    logger: silentLogger(),
+    registrar,
+    replicator: replicator as unknown as Replicator,
+    membership: membership as unknown as Membership,
+    dialer: dialer as unknown as Dialer,
+    discovery: discovery as unknown as Discovery,
   });
   return { clock, facts, join, dialer, discovery, replicator };
 }

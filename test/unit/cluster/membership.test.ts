@@ -20,7 +20,10 @@ class FakeLink extends EventEmitter implements PeerLink {
   pings = 0;
   sent: number[] = [];
   closedWith: string | undefined;
-  constructor(readonly remote: PeerIdentity, readonly id = `${remote.name}-${remote.incarnation}`) {
+  constructor(
+    readonly remote: PeerIdentity,
+    readonly id = `${remote.name}-${remote.incarnation}`,
+  ) {
     super();
   }
   ping(): void {
@@ -42,11 +45,18 @@ function setup(selfReady = true) {
   const clock = new FakeClock();
   const registrar = new Registrar({ logger: silentLogger() });
   const membership = new Membership({
-    self: peer('self'), clock, logger: silentLogger(), registrar, selfReady,
-    heartbeatIntervalMs: 100, suspectTimeoutMs: 300, failureTimeoutMs: 600,
+    self: peer('self'),
+    clock,
+    logger: silentLogger(),
+    registrar,
+    selfReady,
+    heartbeatIntervalMs: 100,
+    suspectTimeoutMs: 300,
+    failureTimeoutMs: 600,
   });
   const events: string[] = [];
-  for (const e of ['member:up', 'member:suspect', 'member:down', 'member:left'] as const) membership.on(e, (m) => events.push(`${e} ${m.name}`));
+  for (const e of ['member:up', 'member:suspect', 'member:down', 'member:left'] as const)
+    membership.on(e, (m) => events.push(`${e} ${m.name}`));
   const views: string[][] = [];
   membership.on('view:changed', (names) => views.push(names));
   const up = (link: FakeLink) => {

@@ -7,8 +7,14 @@ import type { PeerLink } from '../../../src/transport/types.js';
 
 function link(name = 'b'): PeerLink & { closedWith?: string } {
   const l = Object.assign(new EventEmitter(), {
-    id: name, remote: { cluster: 'c', name, incarnation: 'i', url: '' }, direction: 'outbound' as const, open: true, bufferedAmount: 0,
-    stats: {} as PeerLink['stats'], ping: () => undefined, send: () => true,
+    id: name,
+    remote: { cluster: 'c', name, incarnation: 'i', url: '' },
+    direction: 'outbound' as const,
+    open: true,
+    bufferedAmount: 0,
+    stats: {} as PeerLink['stats'],
+    ping: () => undefined,
+    send: () => true,
     close(reason?: string) {
       l.open = false;
       l.closedWith = reason;

@@ -1,0 +1,39 @@
+/**
+ * One member as membership sees it, and the events membership emits about members.
+ */
+import type { PeerLink } from '../transport/types.js';
+import type { MemberStatus } from '../types.js';
+
+export interface Member {
+  name: string;
+  url: string;
+  incarnation: string;
+  status: MemberStatus;
+  since: number;
+  lastHeard: number;
+  link: PeerLink | undefined;
+  /** It told us (SYNCED) on its current link that it holds our lot and has joined: it may run gates. */
+  synced: boolean;
+}
+
+export interface MemberEvent {
+  name: string;
+  url: string;
+  status: MemberStatus;
+  incarnation: string;
+  reason?: string;
+}
+
+export interface MembershipEvents {
+  'member:up': [MemberEvent];
+  'member:suspect': [MemberEvent];
+  'member:down': [MemberEvent];
+  'member:left': [MemberEvent];
+  /** The placement view changed (see placementNames()). */
+  'view:changed': [string[]];
+}
+
+/** Alive or suspect: counted in the live view (a suspect keeps its gates). */
+export function isLive(m: { status: MemberStatus }): boolean {
+  return m.status === 'alive' || m.status === 'suspect';
+}

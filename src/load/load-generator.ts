@@ -118,9 +118,9 @@ export function runLoad(options: LoadOptions): Promise<LoadSummary> {
   validate(options);
   const { clock, targets, gates, mode } = options;
   const pool = new PlatePool({ plates: options.plates, prefix: options.prefix, exitRatio: options.exitRatio, random: options.random });
-  const all = new LatencyRecorder({ random: options.random });
-  const okOnly = new LatencyRecorder({ random: options.random });
-  const interval = new LatencyRecorder({ random: options.random });
+  const all = new LatencyRecorder();
+  const okOnly = new LatencyRecorder();
+  const interval = new LatencyRecorder();
   const refusals: Record<string, number> = {};
   const errors: Record<string, number> = {};
   let sent = 0;

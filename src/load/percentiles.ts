@@ -1,14 +1,13 @@
 /**
- * Latency samples and their percentiles. Samples are kept exactly (a Float64Array that doubles as it
- * fills) up to `maxSamples`; past that, reservoir sampling (Vitter's algorithm R, with an injected
- * Random) keeps a uniform sample of every latency seen, so memory stays bounded on a long run while
- * the count, the mean and the max stay exact.
+ * Latency percentiles. `percentile` and `median` work on arrays a caller holds (the bench's repeats,
+ * nearest-rank: the p-th percentile of n sorted samples is the sample at rank ceil(p/100 * n), so it
+ * is always a value that was observed, p100 is the max and p50 of [1, 2] is 1).
  *
- * Percentiles use the nearest-rank definition: the p-th percentile of n sorted samples is the sample
- * at rank ceil(p/100 * n) (1-based), so it is always a latency that was actually observed, p100 is
- * the max and p50 of [1, 2] is 1.
+ * `LatencyRecorder` is for unbounded streams (the load generator): an HDR histogram from Node itself
+ * (`perf_hooks.createHistogram`, microsecond resolution, 3 significant digits), so memory stays a
+ * few KB however long the run, and count and max stay exact; the mean is kept exactly beside it.
  */
-import type { Random } from '../random.js';
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 
 /** The nearest-rank percentile `p` (0 < p <= 100) of ascending `sorted`; NaN when empty. */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
@@ -35,69 +34,43 @@ export interface LatencySummary {
   max: number;
 }
 
-export interface LatencyRecorderOptions {
-  /** Samples kept exactly before reservoir sampling starts; default 2,000,000 (16 MB). */
-  maxSamples?: number;
-  /** Chooses what the reservoir replaces; only used past maxSamples. */
-  random?: Random;
-}
+/** Microseconds per millisecond: the histogram records integers. */
+const US = 1000;
 
 export class LatencyRecorder {
-  private samples: Float64Array;
-  private kept = 0;
-  private seen = 0;
+  private histogram: RecordableHistogram = createHistogram();
   private sum = 0;
   private largest = Number.NEGATIVE_INFINITY;
-  private readonly maxSamples: number;
-  private readonly random: Random;
 
-  constructor(options: LatencyRecorderOptions = {}) {
-    this.maxSamples = Math.max(1, options.maxSamples ?? 2_000_000);
-    this.random = options.random ?? Math.random;
-    this.samples = new Float64Array(Math.min(1024, this.maxSamples));
-  }
-
-  /** Latencies recorded (all of them, not only those kept). */
+  /** Latencies recorded. */
   get count(): number {
-    return this.seen;
+    return this.histogram.count;
   }
 
   record(ms: number): void {
-    this.seen++;
     this.sum += ms;
     if (ms > this.largest) this.largest = ms;
-    if (this.kept < this.maxSamples) {
-      if (this.kept === this.samples.length) {
-        const grown = new Float64Array(Math.min(this.maxSamples, this.samples.length * 2));
-        grown.set(this.samples);
-        this.samples = grown;
-      }
-      this.samples[this.kept++] = ms;
-      return;
-    }
-    // Algorithm R: the i-th sample replaces a kept one with probability maxSamples / i.
-    const slot = Math.floor(this.random() * this.seen);
-    if (slot < this.maxSamples) this.samples[slot] = ms;
+    // The histogram takes integers >= 1: a latency under a microsecond is recorded as one.
+    this.histogram.record(Math.max(1, Math.round(ms * US)));
   }
 
-  /** Count, mean, p50/p90/p99 (nearest rank over the kept samples) and the exact max. */
+  /** Count, exact mean and max, and p50/p90/p99 from the histogram (3 significant digits). */
   summary(): LatencySummary {
-    if (this.seen === 0) return { count: 0, mean: Number.NaN, p50: Number.NaN, p90: Number.NaN, p99: Number.NaN, max: Number.NaN };
-    const sorted = this.samples.slice(0, this.kept).sort();
+    const h = this.histogram;
+    if (h.count === 0) return { count: 0, mean: Number.NaN, p50: Number.NaN, p90: Number.NaN, p99: Number.NaN, max: Number.NaN };
     return {
-      count: this.seen,
-      mean: this.sum / this.seen,
-      p50: percentile(sorted, 50),
-      p90: percentile(sorted, 90),
-      p99: percentile(sorted, 99),
+      count: h.count,
+      mean: this.sum / h.count,
+      p50: h.percentile(50) / US,
+      p90: h.percentile(90) / US,
+      p99: h.percentile(99) / US,
       max: this.largest,
     };
   }
 
   /** Forgets everything (the progress line's per-interval recorder). */
   reset(): void {
-    this.kept = 0;
-    this.seen = 0;
+    this.histogram.reset();
     this.sum = 0;
     this.largest = Number.NEGATIVE_INFINITY;
   }

@@ -59,7 +59,7 @@ describe('runLoad', () => {
     expect(summary.ok).toBeGreaterThanOrEqual(396);
     expect(summary.ok).toBeLessThanOrEqual(404);
     expect(summary.entries + summary.exits).toBe(summary.ok);
-    expect(summary.latency.p50).toBe(10);
+    expect(summary.latency.p50).toBeCloseTo(10, 1); // HDR histogram: 3 significant digits
     expect(summary.latency.max).toBe(10);
     expect(summary.opsPerSec).toBeGreaterThan(380);
     expect(summary.opsPerSec).toBeLessThan(410);
@@ -72,7 +72,7 @@ describe('runLoad', () => {
     const summary = await clock.run(runLoad(options(clock, [node.target], { mode: { kind: 'rate', rate: 200, maxInFlight: 50 } })), 5000, 1);
     expect(summary.sent).toBeGreaterThanOrEqual(198);
     expect(summary.sent).toBeLessThanOrEqual(201);
-    expect(summary.latency.p99).toBe(30);
+    expect(summary.latency.p99).toBeCloseTo(30, 1);
     expect(summary.skipped).toBe(0);
   });
 

@@ -7,6 +7,7 @@
  *   --only a,b     only these scenarios (latency, throughput, wire, failover, catchup, growth)
  *   --repeats N    repeats per measured run (default 3, 1 with --quick/--smoke)
  *   --out DIR      where the JSON goes (default bench/results)
+ *   --help         this usage
  *
  * Every loop is bounded in count and time; the whole run has a hard deadline, after which every node
  * it started is killed and it exits 1.
@@ -14,6 +15,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { killAllNow, ROOT } from './lib/cluster.js';
 import type { BenchContext, Preset } from './lib/context.js';
 import { renderTable } from './lib/table.js';
@@ -39,27 +41,35 @@ function usage(message: string): never {
   process.exit(2);
 }
 
-function parseArgs(argv: string[]): Args {
-  let preset: Preset = 'full';
-  let only: Scenario[] = [...SCENARIOS];
-  let repeats: number | undefined;
-  let out = join(ROOT, 'bench', 'results');
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--quick') preset = 'quick';
-    else if (arg === '--smoke') preset = 'smoke';
-    else if (arg === '--only') {
-      const list = (argv[++i] ?? '').split(',').filter((s) => s !== '');
-      for (const s of list) if (!(SCENARIOS as readonly string[]).includes(s)) usage(`unknown scenario ${JSON.stringify(s)}`);
-      only = list as Scenario[];
-    } else if (arg === '--repeats') {
-      repeats = Number(argv[++i]);
-      if (!Number.isSafeInteger(repeats) || repeats < 1 || repeats > 20) usage('--repeats must be an integer in 1..20');
-    } else if (arg === '--out') {
-      out = argv[++i] ?? usage('--out needs a directory');
-    } else usage(`unknown argument ${JSON.stringify(arg)}`);
+function parseArguments(argv: string[]): Args {
+  let values: { quick?: boolean; smoke?: boolean; help?: boolean; only?: string; repeats?: string; out?: string };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, help: { type: 'boolean' }, only: { type: 'string' }, repeats: { type: 'string' }, out: { type: 'string' } },
+    }));
+  } catch (err) {
+    usage((err as Error).message);
   }
-  return { preset, only, repeats: repeats ?? (preset === 'full' ? 3 : 1), out };
+  if (values.help === true) {
+    process.stdout.write(`usage: node dist/bench/run.js [--quick|--smoke] [--only ${SCENARIOS.join(',')}] [--repeats N] [--out DIR]\n`);
+    process.exit(0);
+  }
+  const preset: Preset = values.smoke === true ? 'smoke' : values.quick === true ? 'quick' : 'full';
+  let only: Scenario[] = [...SCENARIOS];
+  if (values.only !== undefined) {
+    const list = values.only.split(',').filter((s) => s !== '');
+    for (const s of list) if (!(SCENARIOS as readonly string[]).includes(s)) usage(`unknown scenario ${JSON.stringify(s)}`);
+    only = list as Scenario[];
+  }
+  let repeats: number | undefined;
+  if (values.repeats !== undefined) {
+    repeats = Number(values.repeats);
+    if (!Number.isSafeInteger(repeats) || repeats < 1 || repeats > 20) usage('--repeats must be an integer in 1..20');
+  }
+  return { preset, only, repeats: repeats ?? (preset === 'full' ? 3 : 1), out: values.out ?? join(ROOT, 'bench', 'results') };
 }
 
 /** The machine, for the results file and the docs. */
@@ -69,7 +79,7 @@ function machine(): Record<string, unknown> {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseArguments(process.argv.slice(2));
   const hardDeadlineMs = args.preset === 'full' ? 15 * 60_000 : args.preset === 'quick' ? 4 * 60_000 : 3 * 60_000;
   const deadline = setTimeout(() => {
     process.stderr.write(`bench: gave up after ${hardDeadlineMs / 1000} s\n`);

@@ -1,4 +1,5 @@
 /** Bounded waits for CLI/REPL tests: poll a condition instead of sleeping. */
+import { stripVTControlCharacters } from 'node:util';
 import { eventually } from './eventually.js';
 
 /** Resolves once `check()` is truthy; rejects after `timeoutMs` naming `what`. */
@@ -8,6 +9,5 @@ export function waitUntil<T>(check: () => T, what: string, timeoutMs = 5000): Pr
 
 /** Removes ANSI escape sequences (cursor moves, colours) from terminal output. */
 export function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+  return stripVTControlCharacters(text);
 }

@@ -8,7 +8,10 @@ import { killAll, runCli, startNode, type NodeProcess as RunningNode } from './p
 
 export { killAll, runCli as cli };
 
-/** Short failure detection so fault tests finish quickly (production defaults are documented). */
+/**
+ * Short failure detection so fault tests finish quickly. More slack than the test preset
+ * (config/presets/test.yaml, for in-process nodes): real processes share two cores with the test runner.
+ */
 export const FAST_ENV = {
   PARKING_HEARTBEAT_INTERVAL_MS: '100',
   PARKING_SUSPECT_TIMEOUT_MS: '400',

@@ -58,13 +58,8 @@ export async function memoryCluster(names: string[], options: { seed?: number; c
     nodes,
     seed,
     async add(name, overrides = {}) {
-      const config = loadConfig({
-        env: {},
-        flags: {
-          name, port: 0, discovery: 'none', heartbeatIntervalMs: 100, suspectTimeoutMs: 300, failureTimeoutMs: 600,
-          antiEntropyIntervalMs: 500, commandDeadlineMs: 3000, replicationAckTimeoutMs: 500, ...options.config, ...overrides,
-        },
-      });
+      // The test preset (config/presets/test.yaml) holds the timings every test runs with.
+      const config = loadConfig({ env: {}, preset: 'test', flags: { name, ...options.config, ...overrides } });
       const known = [...nodes.keys()].map(address);
       const node = await createNode(config, {
         logger: logger.child({ node: name }),

@@ -8,20 +8,8 @@ import { silentLogger } from '../../src/log.js';
 import { pino } from 'pino';
 
 export function testConfig(overrides: Partial<Record<keyof Config, unknown>> = {}): Config {
-  return loadConfig({
-    env: {},
-    flags: {
-      port: 0,
-      discovery: 'none',
-      heartbeatIntervalMs: 50,
-      suspectTimeoutMs: 150,
-      failureTimeoutMs: 300,
-      antiEntropyIntervalMs: 200,
-      commandDeadlineMs: 3000,
-      logLevel: 'silent',
-      ...overrides,
-    },
-  });
+  // The test preset (config/presets/test.yaml) holds the timings every test runs with.
+  return loadConfig({ env: {}, preset: 'test', flags: overrides });
 }
 
 export async function startNode(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<Node> {

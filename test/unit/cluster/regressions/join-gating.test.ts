@@ -16,7 +16,7 @@ let clock: FakeClock;
 afterEach(async () => { for (const n of nodes) await clock.run(n.stop()); nodes.length = 0; });
 
 async function mk(network: MemoryNetwork, name: string, addr: string, peers: string[]): Promise<Node> {
-  const config = loadConfig({ env: {}, flags: { name, port: 0, discovery: 'none', heartbeatIntervalMs: 100, suspectTimeoutMs: 300, failureTimeoutMs: 600, antiEntropyIntervalMs: 500, commandDeadlineMs: 3000, replicationAckTimeoutMs: 500 } });
+  const config = loadConfig({ env: {}, preset: 'test', flags: { name } });
   const logger = silentLogger();
   const node = await createNode(config, {
     logger, clock, random: seededRandom(name.charCodeAt(0)),

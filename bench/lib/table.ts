@@ -1,6 +1,6 @@
 /**
  * The markdown table of docs/performance.md, from a results report: each figure with its target and
- * the Elixir stack's anchor (docs/performance.md, /work/shared/notes/anchor-figures.md) beside it.
+ * the Elixir stack's anchor beside it (delta_crdt_ex 0.6.4 on this machine, November 2026; docs/performance.md).
  */
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -1,7 +1,8 @@
 /**
  * mDNS discovery over bonjour-service: publish `_parking._tcp` with our TXT record and browse the
  * same type. Scoped to this machine by default (see mdns-service.ts). Known library behaviour this
- * file works around (library-facts.md): the default error callback rethrows, the socket's `error`
+ * file works around (read in bonjour-service 1.4's source and seen on this project's machine): the
+ * default error callback rethrows, the socket's `error`
  * event has no listener inside the library, a name clash kills the service silently, and
  * `destroy()` alone sends no goodbye.
  */

@@ -2,7 +2,7 @@
  * The pure half of mDNS discovery: what we publish (instance name, TXT) and which services we
  * accept, for each scope. Kept apart from the sockets so the rules are unit-tested directly.
  *
- * Scope (see library-facts.md, bonjour-service): the library multicasts on whatever interface it is
+ * Scope (bonjour-service 1.4, read in its source and checked with a packet capture): the library multicasts on whatever interface it is
  * given, and silently receives nothing unless it binds the wildcard. So the socket is always
  * `{ interface: <IPv4 address>, bind: '0.0.0.0' }`; with the default loopback scope nothing leaves
  * the machine, and because another process (avahi) may still feed LAN announcements into the

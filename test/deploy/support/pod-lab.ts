@@ -1,5 +1,5 @@
 /**
- * Containers as Kubernetes pods in a network lab (lab-facts.md, whose SAFETY rules this follows):
+ * Containers as Kubernetes pods in a network lab (the safety rules of docs/system-tests.md):
  * - first of all `ip route replace unreachable 10.214.0.0/24` in the root namespace, so a mistaken
  *   connection from the root namespace fails locally instead of leaving the machine;
  * - the bridge lives in a "switch" namespace; the root namespace is never on the lab network, and

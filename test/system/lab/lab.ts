@@ -2,7 +2,7 @@
  * The network lab: hosts as network namespaces joined by a bridge that lives in its own "switch"
  * namespace, so the root namespace is never on the lab network.
  *
- * Safety design (docs/system-tests.md, shared/notes/lab-facts.md):
+ * Safety design (docs/system-tests.md):
  * - before anything else, `ip route replace unreachable <subnet>` in the root namespace: nothing can
  *   route a lab address off this machine, and a mistaken connection from the root fails locally;
  * - lab hosts have no default route (checked after setup), so nothing in the lab reaches outside;

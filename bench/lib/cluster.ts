@@ -61,8 +61,8 @@ export async function startNode(options: StartOptions): Promise<BenchNode> {
     // Keep the tail only: a node that logs a lot must not grow the bench's memory.
     out = (out + d).slice(-20_000);
   };
-  child.stdout!.setEncoding('utf8').on('data', keep);
-  child.stderr!.setEncoding('utf8').on('data', keep);
+  child.stdout.setEncoding('utf8').on('data', keep);
+  child.stderr.setEncoding('utf8').on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal === null ? null : -1))));
   const timeoutMs = options.readyTimeoutMs ?? 20_000;
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
@@ -71,11 +71,11 @@ export async function startNode(options: StartOptions): Promise<BenchNode> {
       const m = /parking node (\S+) ready at (http:\/\/\S+)/.exec(out);
       if (m !== null) {
         clearTimeout(timer);
-        child.stdout!.off('data', check);
+        child.stdout.off('data', check);
         resolve(m);
       }
     };
-    child.stdout!.on('data', check);
+    child.stdout.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`node ${options.name} exited with ${code} before ready:\n${out}`));

@@ -3,7 +3,7 @@
  * the Elixir stack's anchor beside it (delta_crdt_ex 0.6.4 on this machine, November 2026; docs/performance.md).
  */
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;  
 
 function n(value: unknown, digits = 1): string {
   if (typeof value !== 'number' || !Number.isFinite(value)) return '-';

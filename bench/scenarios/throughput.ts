@@ -75,14 +75,14 @@ async function loneHttp(ctx: BenchContext, repeat: number, durationMs: number): 
   const [node] = [await startNode({ name: `t1r${repeat}` })];
   try {
     // Warm-up: JIT and sockets, not measured.
-    await load(ctx, [node!.client], Math.min(1000, durationMs / 2), 1000 + repeat, `TW${repeat} `);
-    const cpu0 = cpuSeconds(node!.pid);
-    const summary = await load(ctx, [node!.client], durationMs, repeat, `T1R${repeat} `);
-    const run = figures(summary, cpuSeconds(node!.pid) - cpu0);
+    await load(ctx, [node.client], Math.min(1000, durationMs / 2), 1000 + repeat, `TW${repeat} `);
+    const cpu0 = cpuSeconds(node.pid);
+    const summary = await load(ctx, [node.client], durationMs, repeat, `T1R${repeat} `);
+    const run = figures(summary, cpuSeconds(node.pid) - cpu0);
     ctx.log(`throughput http lone node #${repeat}: ${run.opsPerSec} ops/s, p50 ${run.p50} p99 ${run.p99} ms, ${run.cpuSecPer1kOps} CPU s/1k ops`);
     return run;
   } finally {
-    await stopAll([node!]);
+    await stopAll([node]);
   }
 }
 

@@ -78,6 +78,7 @@ function command<T>(
   run: (body: { plate: string; gate: number }, options: CommandOptions | undefined) => Promise<T>,
   status: number,
 ): Handler {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- readBody is a closure of the request, not a method using this
   return async ({ req, readBody }) => {
     const requestId = parseIdempotencyKey(req.headers['idempotency-key']);
     const body = parseCommandBody(await readBody());

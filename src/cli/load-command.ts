@@ -82,6 +82,7 @@ export function addLoadCommand(program: Command, io: CliIo): void {
     const concurrency = options.concurrency ?? options.maxInFlight;
     if (options.plates < concurrency) usage(`--plates (${options.plates}) must be at least the commands in flight (${concurrency})`);
 
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- CliIo.connect is a plain function field, called without this
     const connect = io.connect ?? defaultConnect;
     const clients = await Promise.all(urls.map((url) => connect(url, { timeoutMs: options.timeout ?? DEFAULT_TIMEOUT_MS, keepAlive: true })));
     try {

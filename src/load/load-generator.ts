@@ -139,6 +139,7 @@ export function runLoad(options: LoadOptions): Promise<LoadSummary> {
 
   let finish: (() => void) | undefined;
   const finished = new Promise<void>((resolve) => (finish = resolve));
+  // eslint-disable-next-line prefer-const -- assigned once below, but read by stop(), which may run first
   let durationTimer: TimerHandle | undefined;
   let tickTimer: TimerHandle | undefined;
   let drainTimer: TimerHandle | undefined;

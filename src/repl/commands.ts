@@ -36,6 +36,7 @@ export interface CommandHost {
 
 /** Registers .entry, .exit, .read, .members, .gates and .status on `server`. */
 export function defineCommands(server: REPLServer, host: CommandHost): void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- CommandHost.now is a plain function field (a clock), called without this
   const { api, now } = host;
   server.defineCommand('entry', {
     help: 'Track a car entering: .entry <plate> <gate>   (e.g. .entry ABC 123 1)',

@@ -51,6 +51,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 export function installEval(server: REPLServer, output: NodeJS.WritableStream, queue: LineQueue): void {
   const defaultEval = server.eval;
   const defaultWriter = server.writer;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- kept to be called later with server as this (.call)
   const defaultDisplayPrompt = server.displayPrompt;
   /** Ends the line being evaluated; see displayPrompt below. */
   let endCurrent: (() => void) | undefined;

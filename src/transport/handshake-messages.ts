@@ -81,6 +81,7 @@ export function sessionId(serverNonce: string, clientNonce: string): string {
 }
 
 // Names end up in proofs (newline-joined), logs and metrics labels: no control characters.
+// eslint-disable-next-line no-control-regex -- the point: refuse control characters in names
 const SAFE_TEXT = /^[^\u0000-\u001f\u007f]{1,128}$/;
 const NONCE = /^[0-9a-f]{32}$/;
 
@@ -104,6 +105,7 @@ function identityFields(obj: Record<string, unknown>, what: string): PeerIdentit
     cluster: field(obj, 'cluster', SAFE_TEXT, what),
     name: field(obj, 'name', SAFE_TEXT, what),
     incarnation: field(obj, 'incarnation', SAFE_TEXT, what),
+        // eslint-disable-next-line no-control-regex -- the point: refuse control characters in a peer's url
     url: field(obj, 'url', /^[^\u0000-\u001f\u007f]{0,2048}$/, what),
     nonce: field(obj, 'nonce', NONCE, what),
   };

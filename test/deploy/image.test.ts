@@ -119,7 +119,7 @@ describe('the parking image in a pod lab', () => {
       const times = await Promise.all(created.map((p) => ready(p, 3, t0)));
       figures['3 pods: docker run to all ready (joined, synced)'] = `${Math.max(...times)} ms (sandboxes ${t0 - started} ms before)`;
     } catch (err) {
-      throw new Error(`${String(err)}\n${(await Promise.all(created.map(logsOf))).join('\n')}\nDNS: ${lab.published().join(', ')}\n${lab.dnsLog()}`);
+      throw new Error(`${String(err)}\n${(await Promise.all(created.map(logsOf))).join('\n')}\nDNS: ${lab.published().join(', ')}\n${lab.dnsLog()}`, { cause: err });
     }
     const whoami = await mustDocker(['exec', created[0]!.app, 'id', '-u']);
     expect(whoami.trim()).toBe('1000');

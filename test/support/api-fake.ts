@@ -93,6 +93,7 @@ export class FakeParkingApi implements ParkingApi {
   }
 
   private maybeFail(): void {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a test may make the fake throw anything, as a broken dependency could
     if (this.fail !== undefined) throw this.fail;
   }
 

@@ -39,13 +39,13 @@ export class TestLink extends EventEmitter implements PeerLink {
 
 export function pair(): { clock: FakeClock; a: Side; b: Side; deliver: () => number } {
   const clock = new FakeClock();
-  const make = (name: string): Side => {
+  const make = (): Side => {
     const lot = new LotDocument();
     const replicator = new Replicator({ lot, clock, logger: silentLogger(), registrar: new Registrar({ logger: silentLogger() }), antiEntropyIntervalMs: 1000, replicationAckTimeoutMs: 500, pushCoalesceMs: 0 });
     return { lot, replicator, link: undefined as unknown as TestLink };
   };
-  const a = make('a');
-  const b = make('b');
+  const a = make();
+  const b = make();
   a.link = new TestLink({ cluster: 'c', name: 'b', incarnation: 'b', url: '' });
   b.link = new TestLink({ cluster: 'c', name: 'a', incarnation: 'a', url: '' });
   a.link.other = b.link;

@@ -49,8 +49,8 @@ export function spawnProcess(args: string[], options: { env?: Record<string, str
   const child = spawn(options.command ?? process.execPath, args, { cwd: ROOT, env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? 128 + (SIGNALS[signal ?? ''] ?? 0))));
   const proc: Running = {
     child,
@@ -67,11 +67,11 @@ export function spawnProcess(args: string[], options: { env?: Record<string, str
         };
         const finish = (error?: Error, match?: RegExpExecArray): void => {
           clearTimeout(timer);
-          child.stdout!.off('data', check);
+          child.stdout.off('data', check);
           if (error !== undefined) reject(error);
           else resolve(match!);
         };
-        child.stdout!.on('data', check);
+        child.stdout.on('data', check);
         void exited.then((code) => finish(new Error(`exited with ${code} before ${pattern}\n${proc.describe()}`)));
         check();
       }),

@@ -165,9 +165,9 @@ export class Scenario {
     const [cluster, lot, status] = await Promise.all(['/cluster', '/lot', '/status'].map((p) => this.agent.get(urls, p, 1500)));
     return urls.map((url, i) => ({
       url,
-      cluster: cluster![i]?.status === 200 ? cluster![i]!.body : undefined,
-      lot: lot![i]?.status === 200 ? lot![i]!.body : undefined,
-      status: status![i]?.status === 200 ? status![i]!.body : undefined,
+      cluster: cluster![i]?.status === 200 ? cluster![i].body : undefined,
+      lot: lot![i]?.status === 200 ? lot![i].body : undefined,
+      status: status![i]?.status === 200 ? status![i].body : undefined,
     }));
   }
 

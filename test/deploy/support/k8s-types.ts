@@ -42,6 +42,7 @@ export function unknownFieldErrors(objects: K8sObject[]): string[] {
   const source = lines.join('\n');
   const options: ts.CompilerOptions = { strict: true, noEmit: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, types: [], skipLibCheck: true };
   const host = ts.createCompilerHost(options);
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- each is called back with host as this (.call)
   const { getSourceFile, fileExists, readFile } = host;
   host.getSourceFile = (name, lang, ...rest) => (name === file ? ts.createSourceFile(name, source, lang) : getSourceFile.call(host, name, lang, ...rest));
   host.fileExists = (name) => name === file || fileExists.call(host, name);

@@ -56,7 +56,7 @@ const COLUMNS: [keyof Figures, string][] = [
 export function formatFigures(rows: Figures[]): string {
   const cell = (f: Figures, k: keyof Figures) => {
     const v = f[k];
-    return v === null ? '-' : typeof v === 'number' ? String(Math.round(v)) : String(v);
+    return v === null ? '-' : typeof v === 'number' ? String(Math.round(v)) : typeof v === 'string' ? v : JSON.stringify(v);
   };
   const head = `| ${COLUMNS.map(([, h]) => h).join(' | ')} |`;
   const sep = `|${COLUMNS.map(() => '---').join('|')}|`;

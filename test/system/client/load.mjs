@@ -54,8 +54,8 @@ async function operation(worker) {
   let indeterminate = false;
   let attempts = 0;
   /** @type {any} */
-  let last = {};
-  let node = '';
+  let last;
+  let node;
   /** Each attempt's node and outcome, for the evidence of a failure report. */
   const tries = [];
   for (;;) {

@@ -35,7 +35,7 @@ describe('API property', () => {
     try {
       await fc.assert(property, { seed, numRuns: 300 });
     } catch (err) {
-      throw new Error(`property failed with seed ${seed}; rerun: FC_SEED=${seed} npx vitest run test/unit/api/server-property.test.ts\n${String(err)}`);
+      throw new Error(`property failed with seed ${seed}; rerun: FC_SEED=${seed} npx vitest run test/unit/api/server-property.test.ts\n${String(err)}`, { cause: err });
     }
   });
 
@@ -47,7 +47,7 @@ describe('API property', () => {
     try {
       await fc.assert(property, { seed, numRuns: 200 });
     } catch (err) {
-      throw new Error(`property failed with seed ${seed}; rerun: FC_SEED=${seed} npx vitest run test/unit/api/server-property.test.ts\n${String(err)}`);
+      throw new Error(`property failed with seed ${seed}; rerun: FC_SEED=${seed} npx vitest run test/unit/api/server-property.test.ts\n${String(err)}`, { cause: err });
     }
   });
 });

@@ -13,7 +13,7 @@ function fakeNode(clock: FakeClock, delayMs: number, spaces = Number.POSITIVE_IN
     try {
       resolve(fn());
     } catch (err) {
-      reject(err);
+      reject(err instanceof Error ? err : new Error(String(err)));
     }
   }, delayMs));
   const target: LoadTarget = {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HandshakeError, NodeUnreachableError } from '../../../src/errors.js';
 import { seededRandom } from '../../../src/random.js';
-import { TransportMessageType } from '../../../src/transport/envelope.js';
 import { MemoryNetwork, type MemoryNetworkOptions, type MemoryTransport } from '../../../src/transport/memory-transport.js';
 import type { PeerLink, RefusedInfo } from '../../../src/transport/types.js';
 import { FakeClock } from '../../support/fake-clock.js';

@@ -9,7 +9,7 @@ import { createApiServer, type ApiServerOptions } from '../../src/api/server.js'
 import { systemClock } from '../../src/clock.js';
 import { silentLogger } from '../../src/log.js';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
-import { FakeParkingApi } from './api-fake.js';
+import { FakeParkingApi } from './fake-api.js';
 
 /** A running test server and the knobs tests turn. */
 export interface TestApiServer {

@@ -5,7 +5,7 @@
 import { PassThrough } from 'node:stream';
 import type { CliClient, CliIo, RunnableNode } from '../../src/cli/io.js';
 import type { Config } from '../../src/config/index.js';
-import { FAKE_NOW } from './cli-fake-api.js';
+import { FAKE_NOW } from './fake-api.js';
 
 export interface TestIo extends CliIo {
   stdout: string;
@@ -20,7 +20,9 @@ export interface TestIo extends CliIo {
   output: PassThrough;
 }
 
-export function testIo(options: { client?: CliClient; node?: RunnableNode; env?: Record<string, string | undefined>; interactive?: boolean } = {}): TestIo {
+export function testIo(
+  options: { client?: CliClient; node?: RunnableNode; env?: Record<string, string | undefined>; interactive?: boolean } = {},
+): TestIo {
   const controller = new AbortController();
   const io: TestIo = {
     stdout: '',

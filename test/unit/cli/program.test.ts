@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { run } from '../../../src/cli/program.js';
 import { NodeStoppingError, NodeUnreachableError } from '../../../src/errors.js';
-import { FakeParkingApi } from '../../support/cli-fake-api.js';
+import { CLI_NODE, FakeParkingApi } from '../../support/fake-api.js';
 import { testIo } from '../../support/cli-io.js';
 
-async function cli(args: string[], api = new FakeParkingApi(), env: Record<string, string> = {}) {
+async function cli(args: string[], api = new FakeParkingApi(CLI_NODE), env: Record<string, string> = {}) {
   const io = testIo({ client: api, env });
   const code = await run(args, io);
   return { code, stdout: io.stdout, stderr: io.stderr, io, api };
@@ -18,7 +18,7 @@ describe('parking client commands', () => {
   });
 
   it('track-exit prints where and how long the car stayed', async () => {
-    const api = new FakeParkingApi();
+    const api = new FakeParkingApi(CLI_NODE);
     await api.trackEntry('ABC 123', 1);
     const r = await cli(['track-exit', 'ABC 123', '2'], api);
     expect(r.code).toBe(0);
@@ -26,7 +26,7 @@ describe('parking client commands', () => {
   });
 
   it('read prints the table and the counts', async () => {
-    const api = new FakeParkingApi({ spaces: 3 });
+    const api = new FakeParkingApi({ ...CLI_NODE, spaces: 3 });
     await api.trackEntry('ABC 123', 1);
     const r = await cli(['read'], api);
     expect(r.stdout).toBe('PLATE    GATE  SINCE     NODE\nABC 123     1  16:02:11  n1\noccupied 1/3, free 2\n');
@@ -68,7 +68,7 @@ describe('parking client commands', () => {
   });
 
   it('refuses a second entry of the same car and an entry into a full lot with exit 1', async () => {
-    const api = new FakeParkingApi({ spaces: 1 });
+    const api = new FakeParkingApi({ ...CLI_NODE, spaces: 1 });
     expect((await cli(['track-entry', 'A 1', '1'], api)).code).toBe(0);
     const again = await cli(['track-entry', 'a  1', '2'], api);
     expect(again.code).toBe(1);
@@ -82,8 +82,8 @@ describe('parking client commands', () => {
     [new NodeUnreachableError('http://127.0.0.1:4000', 'connect ECONNREFUSED'), 'ERR_NODE_UNREACHABLE'],
     [new NodeStoppingError(), 'ERR_NODE_STOPPING'],
   ])('exits 3 when the node is unavailable (%s)', async (error, code) => {
-    const api = new FakeParkingApi();
-    api.failWith = error;
+    const api = new FakeParkingApi(CLI_NODE);
+    api.fail = error;
     const r = await cli(['read'], api);
     expect(r.code).toBe(3);
     expect(r.stderr.startsWith(`error ${code}: `)).toBe(true);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { run } from '../../../src/cli/program.js';
 import { SETTING_FLAGS, configFlags } from '../../../src/cli/start-command.js';
 import { configKeys, envName } from '../../../src/config/index.js';
-import { FakeNode } from '../../support/cli-fake-api.js';
+import { CLI_NODE, FakeNode } from '../../support/fake-api.js';
 import { testIo } from '../../support/cli-io.js';
 import { stripAnsi, waitUntil } from '../../support/cli-wait.js';
 
@@ -29,9 +29,12 @@ describe('parking start', () => {
   });
 
   it('prints the ready line, runs until a signal, then stops the node and exits 0', async () => {
-    const node = new FakeNode();
+    const node = new FakeNode(CLI_NODE);
     const io = testIo({ node });
-    const exit = run(['start', '--no-repl', '--port', '0', '--gates', '6', '--discovery', 'static', '--peers', '127.0.0.1:4001,127.0.0.1:4002'], io);
+    const exit = run(
+      ['start', '--no-repl', '--port', '0', '--gates', '6', '--discovery', 'static', '--peers', '127.0.0.1:4001,127.0.0.1:4002'],
+      io,
+    );
     await waitUntil(() => io.stdout === READY, 'the ready line');
     expect(node.started).toBe(true);
     expect(io.configs[0]).toMatchObject({ port: 0, gates: 6, discovery: 'static', peers: ['127.0.0.1:4001', '127.0.0.1:4002'] });
@@ -42,7 +45,7 @@ describe('parking start', () => {
   });
 
   it('lets the environment and the config file supply what no flag gives', async () => {
-    const node = new FakeNode();
+    const node = new FakeNode(CLI_NODE);
     const io = testIo({ node, env: { PARKING_SPACES: '7', PARKING_DISCOVERY: 'none' } });
     const exit = run(['start', '--no-repl', '--gates', '2'], io);
     await waitUntil(() => io.stdout === READY, 'the ready line');
@@ -58,7 +61,7 @@ describe('parking start', () => {
     [['--discovery', 'carrier-pigeon'], 'discovery', 'must be one of mdns, dns, static, none'],
     [['--config', '/nonexistent/parking.yaml'], 'config', 'cannot read'],
   ])('exits 2 naming the field on a bad config (%j)', async (args, field, message) => {
-    const io = testIo({ node: new FakeNode() });
+    const io = testIo({ node: new FakeNode(CLI_NODE) });
     expect(await run(['start', '--no-repl', ...args], io)).toBe(2);
     expect(io.stderr).toMatch(new RegExp(`^error ERR_INVALID_CONFIG: invalid config ${field}: .*${message}`));
     expect(io.configs).toHaveLength(0);
@@ -66,7 +69,7 @@ describe('parking start', () => {
   });
 
   it('exits 3 when the node fails to start, and releases what it holds', async () => {
-    const node = new FakeNode();
+    const node = new FakeNode(CLI_NODE);
     node.failStart = Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:4000'), { code: 'EADDRINUSE' });
     const io = testIo({ node });
     expect(await run(['start', '--no-repl'], io)).toBe(3);
@@ -75,7 +78,7 @@ describe('parking start', () => {
   });
 
   it('opens the console on a terminal, and closing it stops the node', async () => {
-    const node = new FakeNode();
+    const node = new FakeNode(CLI_NODE);
     const io = testIo({ node, interactive: true, env: { PARKING_HISTORY: '' } });
     let screen = '';
     io.output.on('data', (chunk: Buffer) => (screen += chunk.toString()));
@@ -90,7 +93,7 @@ describe('parking start', () => {
   });
 
   it('stays headless on a terminal with --no-repl', async () => {
-    const node = new FakeNode();
+    const node = new FakeNode(CLI_NODE);
     const io = testIo({ node, interactive: true });
     let screen = '';
     io.output.on('data', (chunk: Buffer) => (screen += chunk.toString()));

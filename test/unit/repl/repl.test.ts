@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseCarArgs, startRepl, type ReplHandle } from '../../../src/repl/index.js';
 import { NodeUnreachableError } from '../../../src/errors.js';
-import { FAKE_NOW, FakeParkingApi } from '../../support/cli-fake-api.js';
+import { CLI_NODE, FAKE_NOW, FakeParkingApi } from '../../support/fake-api.js';
 import { stripAnsi, waitUntil } from '../../support/cli-wait.js';
 
 interface Session {
@@ -24,13 +24,22 @@ afterEach(async () => {
 });
 
 function session(options: { terminal?: boolean; historyFile?: string; api?: FakeParkingApi } = {}): Session {
-  const api = options.api ?? new FakeParkingApi();
+  const api = options.api ?? new FakeParkingApi(CLI_NODE);
   const input = new PassThrough();
   const output = new PassThrough();
   let raw = '';
   output.on('data', (chunk: Buffer) => (raw += chunk.toString()));
   const terminal = options.terminal ?? true;
-  const repl = startRepl({ api, name: 'n1', input, output, terminal, now: () => FAKE_NOW, events: api, ...(options.historyFile ? { historyFile: options.historyFile } : {}) });
+  const repl = startRepl({
+    api,
+    name: 'n1',
+    input,
+    output,
+    terminal,
+    now: () => FAKE_NOW,
+    events: api,
+    ...(options.historyFile ? { historyFile: options.historyFile } : {}),
+  });
   open.push(repl);
   const screen = (): string => stripAnsi(raw);
   return {
@@ -42,7 +51,10 @@ function session(options: { terminal?: boolean; historyFile?: string; api?: Fake
       const before = screen().length;
       input.write(`${line}${terminal ? '\r' : '\n'}`);
       const after = (): string => screen().slice(before);
-      await waitUntil(() => (typeof expected === 'string' ? after().includes(expected) : expected.test(after())), `${JSON.stringify(expected)} after ${JSON.stringify(line)}; screen:\n${screen()}`);
+      await waitUntil(
+        () => (typeof expected === 'string' ? after().includes(expected) : expected.test(after())),
+        `${JSON.stringify(expected)} after ${JSON.stringify(line)}; screen:\n${screen()}`,
+      );
       // The prompt after the answer shows the REPL is ready for the next line.
       await waitUntil(() => after().trimEnd().endsWith('parking(n1)>'), `the prompt after ${JSON.stringify(line)}; screen:\n${screen()}`);
       return after();
@@ -81,7 +93,7 @@ describe('console functions', () => {
   });
 
   it('prints a refusal as "CODE: message" without a stack, and stays usable', async () => {
-    const s = session({ api: new FakeParkingApi({ spaces: 1 }) });
+    const s = session({ api: new FakeParkingApi({ ...CLI_NODE, spaces: 1 }) });
     await s.type('trackEntry("A 1", 1)', "plate: 'A 1'");
     const out = await s.type('trackEntry("B 2", 1)', 'ERR_LOT_FULL: the lot is full: 1 of 1 spaces taken');
     expect(out).not.toMatch(/\n\s+at /);
@@ -95,7 +107,7 @@ describe('console functions', () => {
 
   it('prints an unreachable node the same way', async () => {
     const s = session();
-    s.api.failWith = new NodeUnreachableError('http://127.0.0.1:4000', 'connect ECONNREFUSED');
+    s.api.fail = new NodeUnreachableError('http://127.0.0.1:4000', 'connect ECONNREFUSED');
     await s.type('status()', 'ERR_NODE_UNREACHABLE: cannot reach http://127.0.0.1:4000: connect ECONNREFUSED');
   });
 });
@@ -105,7 +117,7 @@ describe('console dot-commands', () => {
     const s = session();
     await s.type('.entry ABC 123 1', 'ABC 123 entered at gate 1 (node n1, 16:02:11)');
     await s.type('.entry "xy 9" 2', 'XY 9 entered at gate 2 (node n1, 16:02:11)');
-    expect(s.api.calls).toEqual(['trackEntry ABC 123 1', 'trackEntry xy 9 2']);
+    expect(s.api.calls.map((c) => `${c.op} ${c.plate} ${c.gate}`)).toEqual(['trackEntry ABC 123 1', 'trackEntry xy 9 2']);
   });
 
   it('.exit with a plate and a gate tracks an exit', async () => {

@@ -37,7 +37,9 @@ interface Args {
 }
 
 function usage(message: string): never {
-  process.stderr.write(`bench: ${message}\nusage: node dist/bench/run.js [--quick|--smoke] [--only ${SCENARIOS.join(',')}] [--repeats N] [--out DIR]\n`);
+  process.stderr.write(
+    `bench: ${message}\nusage: node dist/bench/run.js [--quick|--smoke] [--only ${SCENARIOS.join(',')}] [--repeats N] [--out DIR]\n`,
+  );
   process.exit(2);
 }
 
@@ -48,7 +50,14 @@ function parseArguments(argv: string[]): Args {
       args: argv,
       strict: true,
       allowPositionals: false,
-      options: { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, help: { type: 'boolean' }, only: { type: 'string' }, repeats: { type: 'string' }, out: { type: 'string' } },
+      options: {
+        quick: { type: 'boolean' },
+        smoke: { type: 'boolean' },
+        help: { type: 'boolean' },
+        only: { type: 'string' },
+        repeats: { type: 'string' },
+        out: { type: 'string' },
+      },
     }));
   } catch (err) {
     usage((err as Error).message);
@@ -75,7 +84,13 @@ function parseArguments(argv: string[]): Args {
 /** The machine, for the results file and the docs. */
 function machine(): Record<string, unknown> {
   const list = cpus();
-  return { cpu: list[0]?.model ?? 'unknown', cores: list.length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` };
+  return {
+    cpu: list[0]?.model ?? 'unknown',
+    cores: list.length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
 }
 
 async function main(): Promise<void> {
@@ -120,7 +135,15 @@ async function main(): Promise<void> {
     killAllNow();
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const report = { startedAt: new Date(performance.timeOrigin).toISOString(), preset: args.preset, repeats: args.repeats, machine: machine(), seconds, totalSeconds: Math.round((performance.now() - started) / 100) / 10, results };
+  const report = {
+    startedAt: new Date(performance.timeOrigin).toISOString(),
+    preset: args.preset,
+    repeats: args.repeats,
+    machine: machine(),
+    seconds,
+    totalSeconds: Math.round((performance.now() - started) / 100) / 10,
+    results,
+  };
   mkdirSync(args.out, { recursive: true });
   const file = join(args.out, `${stamp}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);

@@ -28,7 +28,11 @@ function upToDate() {
 
 if (!upToDate()) {
   const started = Date.now();
-  const result = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  const result = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')],
+    { stdio: 'inherit' },
+  );
   if (result.status !== 0) process.exit(result.status ?? 1);
   mkdirSync(join(root, 'dist'), { recursive: true });
   writeFileSync(stamp, `${new Date(started).toISOString()}\n`);

@@ -87,14 +87,21 @@ export class InvalidPlateError extends ParkingError {
 
 export class UnknownGateError extends ParkingError {
   constructor(gate: unknown, gates: number) {
-    super(ErrorCodes.UNKNOWN_GATE, `unknown gate ${JSON.stringify(gate)}: gates are 1..${gates}`, { gate: typeof gate === 'number' ? gate : String(gate), gates });
+    super(ErrorCodes.UNKNOWN_GATE, `unknown gate ${JSON.stringify(gate)}: gates are 1..${gates}`, {
+      gate: typeof gate === 'number' ? gate : String(gate),
+      gates,
+    });
     this.name = 'UnknownGateError';
   }
 }
 
 export class AlreadyInsideError extends ParkingError {
   constructor(plate: string, gate: number, enteredAt: number) {
-    super(ErrorCodes.ALREADY_INSIDE, `${plate} is already inside: entered at gate ${gate} at ${new Date(enteredAt).toISOString()}`, { plate, gate, enteredAt });
+    super(ErrorCodes.ALREADY_INSIDE, `${plate} is already inside: entered at gate ${gate} at ${new Date(enteredAt).toISOString()}`, {
+      plate,
+      gate,
+      enteredAt,
+    });
     this.name = 'AlreadyInsideError';
   }
 }

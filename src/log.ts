@@ -28,13 +28,24 @@ export async function createLogger(options: LoggerOptions): Promise<Logger> {
     if (pretty) {
       // Loaded lazily: pino-pretty is only needed for people at a terminal.
       const { default: prettyStream } = await import('pino-pretty');
-      destination = prettyStream({ destination: 2, sync: true, ignore: 'pid,hostname,node,component', translateTime: 'HH:MM:ss.l', singleLine: true, messageFormat: '{node} {component}: {msg}' });
+      destination = prettyStream({
+        destination: 2,
+        sync: true,
+        ignore: 'pid,hostname,node,component',
+        translateTime: 'HH:MM:ss.l',
+        singleLine: true,
+        messageFormat: '{node} {component}: {msg}',
+      });
     } else {
       destination = pino.destination({ dest: 2, sync: true });
     }
   }
   return pino(
-    { level, base: options.node === undefined ? {} : { node: options.node }, ...(options.mixin === undefined ? {} : { mixin: options.mixin }) },
+    {
+      level,
+      base: options.node === undefined ? {} : { node: options.node },
+      ...(options.mixin === undefined ? {} : { mixin: options.mixin }),
+    },
     destination,
   );
 }

@@ -49,11 +49,22 @@ export async function startNode(options: StartOptions): Promise<BenchNode> {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build (npm run bench does)`);
   const peers = options.peers ?? [];
   const args = [
-    BIN, 'start', '--no-repl', '--host', '127.0.0.1', '--port', '0', '--name', options.name,
-    '--discovery', peers.length === 0 ? 'none' : 'static',
+    BIN,
+    'start',
+    '--no-repl',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--name',
+    options.name,
+    '--discovery',
+    peers.length === 0 ? 'none' : 'static',
     ...(peers.length === 0 ? [] : ['--peers', peers.join(',')]),
-    '--spaces', String(options.spaces ?? 1_000_000),
-    '--gates', String(options.gates ?? 4),
+    '--spaces',
+    String(options.spaces ?? 1_000_000),
+    '--gates',
+    String(options.gates ?? 4),
   ];
   const child = spawn(process.execPath, args, { cwd: ROOT, env: nodeEnv(options.env ?? {}), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -63,7 +74,9 @@ export async function startNode(options: StartOptions): Promise<BenchNode> {
   };
   child.stdout.setEncoding('utf8').on('data', keep);
   child.stderr.setEncoding('utf8').on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal === null ? null : -1))));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? (signal === null ? null : -1))),
+  );
   const timeoutMs = options.readyTimeoutMs ?? 20_000;
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`node ${options.name} not ready in ${timeoutMs} ms:\n${out}`)), timeoutMs);
@@ -120,19 +133,26 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
 
 /** Every node sees every other alive, and is ready (caught up with its peers). */
 export async function waitMeshed(nodes: BenchNode[], timeoutMs = 20_000): Promise<void> {
-  await waitFor(async () => {
-    for (const node of nodes) {
-      const view = await node.client.cluster();
-      const alive = new Set(view.members.filter((m) => m.status === 'alive').map((m) => m.name));
-      if (!nodes.every((n) => alive.has(n.name))) return false;
-      if (!(await node.client.ready()).ready) return false;
-    }
-    return true;
-  }, timeoutMs, 'a full mesh');
+  await waitFor(
+    async () => {
+      for (const node of nodes) {
+        const view = await node.client.cluster();
+        const alive = new Set(view.members.filter((m) => m.status === 'alive').map((m) => m.name));
+        if (!nodes.every((n) => alive.has(n.name))) return false;
+        if (!(await node.client.ready()).ready) return false;
+      }
+      return true;
+    },
+    timeoutMs,
+    'a full mesh',
+  );
 }
 
 /** Starts `n` nodes with static peers (each knows the ones before it) and waits for the mesh. */
-export async function startCluster(n: number, options: Omit<StartOptions, 'name' | 'peers'> & { prefix?: string } = {}): Promise<BenchNode[]> {
+export async function startCluster(
+  n: number,
+  options: Omit<StartOptions, 'name' | 'peers'> & { prefix?: string } = {},
+): Promise<BenchNode[]> {
   const nodes: BenchNode[] = [];
   for (let i = 1; i <= n; i++) {
     nodes.push(await startNode({ ...options, name: `${options.prefix ?? 'b'}${i}`, peers: nodes.map((x) => x.host) }));

@@ -5,7 +5,16 @@
 import type { ApiClient } from '../../src/api/client.js';
 
 /** Message type numbers (src/transport/envelope.ts) to names, for the tables. */
-export const TYPE_NAMES: Record<string, string> = { '16': 'SYNC', '17': 'SYNC_ACK', '32': 'PING', '33': 'PONG', '34': 'LEAVE', '48': 'COMMAND', '49': 'RESULT', '64': 'GOSSIP' };
+export const TYPE_NAMES: Record<string, string> = {
+  '16': 'SYNC',
+  '17': 'SYNC_ACK',
+  '32': 'PING',
+  '33': 'PONG',
+  '34': 'LEAVE',
+  '48': 'COMMAND',
+  '49': 'RESULT',
+  '64': 'GOSSIP',
+};
 
 export interface PeerBytes {
   sent: Record<string, number>;

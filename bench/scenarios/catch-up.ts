@@ -51,7 +51,12 @@ export async function catchUpScenario(ctx: BenchContext): Promise<CatchUpResult>
         await waitFor(async () => (await node.client.status()).occupied === cars, 60_000, `newcomer to hold ${cars} cars`, 5);
         const done = performance.now();
         const received = sum((await peerBytes(node.client)).received);
-        const run: CatchUpRun = { fromReadyMs: round(done - readyAt, 1), fromSpawnMs: round(done - spawned, 1), bytesReceived: received, bytesPerCar: round(received / cars, 1) };
+        const run: CatchUpRun = {
+          fromReadyMs: round(done - readyAt, 1),
+          fromSpawnMs: round(done - spawned, 1),
+          bytesReceived: received,
+          bytesPerCar: round(received / cars, 1),
+        };
         ctx.log(`catch-up ${cars} #${r}: ${run.fromReadyMs} ms from ready (${run.fromSpawnMs} from spawn), ${received} bytes`);
         runs.push(run);
         await stopAll([node]);

@@ -37,13 +37,19 @@ async function oneRun(ctx: BenchContext, signal: Signal, repeat: number): Promis
     // gate -> survivor -> time it moved to a live node in that survivor's view
     const moved = new Map<number, Map<BenchNode, number>>();
     for (const s of survivors) {
-      subs.push(subscribe(s.url, (ev) => {
-        const d = ev.data as { gate: number; to: string | null; at: number };
-        if (d.to === null || d.to === victimName) return;
-        let m = moved.get(d.gate);
-        if (m === undefined) moved.set(d.gate, (m = new Map()));
-        if (!m.has(s)) m.set(s, d.at);
-      }, ['gate:moved']));
+      subs.push(
+        subscribe(
+          s.url,
+          (ev) => {
+            const d = ev.data as { gate: number; to: string | null; at: number };
+            if (d.to === null || d.to === victimName) return;
+            let m = moved.get(d.gate);
+            if (m === undefined) moved.set(d.gate, (m = new Map()));
+            if (!m.has(s)) m.set(s, d.at);
+          },
+          ['gate:moved'],
+        ),
+      );
     }
     await Promise.all(subs.map((s) => s.ready));
 
@@ -89,7 +95,9 @@ async function oneRun(ctx: BenchContext, signal: Signal, repeat: number): Promis
       failed,
       commands,
     };
-    ctx.log(`failover ${signal} #${repeat}: gates moved after ${run.gatesMovedMs} ms, first ok ${run.firstOkAfterMoveMs} ms, longest gap ${run.longestGapMs} ms, ${failed}/${commands} failed`);
+    ctx.log(
+      `failover ${signal} #${repeat}: gates moved after ${run.gatesMovedMs} ms, first ok ${run.firstOkAfterMoveMs} ms, longest gap ${run.longestGapMs} ms, ${failed}/${commands} failed`,
+    );
     return run;
   } finally {
     for (const s of subs) s.close();

@@ -57,7 +57,8 @@ const churnUpdate = Y.encodeStateAsUpdate(churn.doc);
 const churnAlive = heap();
 // The same live cars in a fresh document: what the state would be with no history.
 const fresh = new LotDocument();
-for (const [, record] of churn.liveVisits()) fresh.enter({ plate: record.plate, gate: record.gate, enteredAt: record.enteredAt, node: record.node }, record.req);
+for (const [, record] of churn.liveVisits())
+  fresh.enter({ plate: record.plate, gate: record.gate, enteredAt: record.enteredAt, node: record.node }, record.req);
 const liveOnlyBytes = Y.encodeStateAsUpdate(fresh.doc).byteLength;
 fresh.destroy();
 const ended = visits - churn.occupied;
@@ -73,7 +74,8 @@ const churnLoad = loadTimes(churnUpdate, loadRepeats);
 // after GC), so that garbage left over from part A cannot make the difference negative.
 function buildLive(): { update: Uint8Array; heapBytes: number } {
   let full: LotDocument | undefined = new LotDocument();
-  for (let c = 0; c < liveCars; c++) full.enter({ plate: `L ${c}`, gate: (c % 4) + 1, enteredAt: 1_763_900_000_000 + c, node: 'n1' }, `q${c.toString(36)}`);
+  for (let c = 0; c < liveCars; c++)
+    full.enter({ plate: `L ${c}`, gate: (c % 4) + 1, enteredAt: 1_763_900_000_000 + c, node: 'n1' }, `q${c.toString(36)}`);
   const update = Y.encodeStateAsUpdate(full.doc);
   const alive = heap();
   full.destroy();

@@ -20,11 +20,18 @@ export function growthScenario(ctx: BenchContext): Promise<GrowthResult> {
   const repeats = sized(ctx, 3, 1, 1);
   const worker = join(ROOT, 'dist', 'bench', 'scenarios', 'growth-worker.js');
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--expose-gc', '--max-old-space-size=4096', worker, String(visits), '500', String(cars), String(repeats)], { timeout: 300_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (err !== null) return reject(new Error(`growth worker failed: ${err.message}\n${stderr}`));
-      const result = JSON.parse(stdout) as GrowthResult;
-      ctx.log(`growth: ${visits} visits -> ${result.churn.encodedBytes} B (${result.churn.bytesPerEndedVisit!.toFixed(1)} B/ended visit), load ${result.churn.loadMs!.toFixed(0)} ms; ${cars} cars -> ${result.live.bytesPerCar!.toFixed(1)} B/car, ${result.live.heapBytesPerCar!.toFixed(0)} B heap/car`);
-      resolve(result);
-    });
+    execFile(
+      process.execPath,
+      ['--expose-gc', '--max-old-space-size=4096', worker, String(visits), '500', String(cars), String(repeats)],
+      { timeout: 300_000, maxBuffer: 1 << 20 },
+      (err, stdout, stderr) => {
+        if (err !== null) return reject(new Error(`growth worker failed: ${err.message}\n${stderr}`));
+        const result = JSON.parse(stdout) as GrowthResult;
+        ctx.log(
+          `growth: ${visits} visits -> ${result.churn.encodedBytes} B (${result.churn.bytesPerEndedVisit!.toFixed(1)} B/ended visit), load ${result.churn.loadMs!.toFixed(0)} ms; ${cars} cars -> ${result.live.bytesPerCar!.toFixed(1)} B/car, ${result.live.heapBytesPerCar!.toFixed(0)} B heap/car`,
+        );
+        resolve(result);
+      },
+    );
   });
 }

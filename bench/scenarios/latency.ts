@@ -38,17 +38,27 @@ async function bytesOf(nodes: BenchNode[]): Promise<Record<string, number>> {
   return addBytes(await Promise.all(nodes.map(async (n) => (await peerBytes(n.client)).sent)));
 }
 
-async function oneRun(ctx: BenchContext, n: number, repeat: number, entries: number, idleMs: number): Promise<{ run: LatencyRun; idleBytesPerLinkPerSec?: number }> {
+async function oneRun(
+  ctx: BenchContext,
+  n: number,
+  repeat: number,
+  entries: number,
+  idleMs: number,
+): Promise<{ run: LatencyRun; idleBytesPerLinkPerSec?: number }> {
   const nodes = await startCluster(n, { prefix: `l${n}r${repeat}n` });
   const seen = new Map<string, Seen>();
   const subs = nodes.map((node) =>
-    subscribe(node.url, (ev) => {
-      const car = ev.data.car as { plate: string };
-      let s = seen.get(car.plate);
-      if (s === undefined) seen.set(car.plate, (s = { others: [] }));
-      if (ev.data.local === true) s.origin = ev.data.at;
-      else s.others.push(ev.data.at);
-    }, ['car:entered']),
+    subscribe(
+      node.url,
+      (ev) => {
+        const car = ev.data.car as { plate: string };
+        let s = seen.get(car.plate);
+        if (s === undefined) seen.set(car.plate, (s = { others: [] }));
+        if (ev.data.local === true) s.origin = ev.data.at;
+        else s.others.push(ev.data.at);
+      },
+      ['car:entered'],
+    ),
   );
   try {
     await Promise.all(subs.map((s) => s.ready));
@@ -65,7 +75,15 @@ async function oneRun(ctx: BenchContext, n: number, repeat: number, entries: num
       ackedAt.set(plate, wall());
       await sleep(1);
     }
-    await waitFor(() => [...ackedAt.keys()].every((p) => { const s = seen.get(p); return s?.origin !== undefined && s.others.length === n - 1; }), 10_000, 'every entry seen on every node');
+    await waitFor(
+      () =>
+        [...ackedAt.keys()].every((p) => {
+          const s = seen.get(p);
+          return s?.origin !== undefined && s.others.length === n - 1;
+        }),
+      10_000,
+      'every entry seen on every node',
+    );
     const after = await bytesOf(nodes);
     const sent = diffBytes(after, before);
     const all: number[] = [];
@@ -105,7 +123,9 @@ async function oneRun(ctx: BenchContext, n: number, repeat: number, entries: num
       const links = (n * (n - 1)) / 2;
       idleBytesPerLinkPerSec = round(sum(diffBytes(idleAfter, idleBefore)) / links / ((performance.now() - t) / 1000), 1);
     }
-    ctx.log(`latency n=${n} #${repeat}: all p50 ${run.allP50} p99 ${run.allP99} max ${run.allMax} ms; ack p50 ${run.ackP50}; ${run.wireAllPerOpPerPeer} B/op/peer`);
+    ctx.log(
+      `latency n=${n} #${repeat}: all p50 ${run.allP50} p99 ${run.allP99} max ${run.allMax} ms; ack p50 ${run.ackP50}; ${run.wireAllPerOpPerPeer} B/op/peer`,
+    );
     return idleBytesPerLinkPerSec === undefined ? { run } : { run, idleBytesPerLinkPerSec };
   } finally {
     for (const s of subs) s.close();

@@ -79,7 +79,9 @@ async function loneHttp(ctx: BenchContext, repeat: number, durationMs: number): 
     const cpu0 = cpuSeconds(node.pid);
     const summary = await load(ctx, [node.client], durationMs, repeat, `T1R${repeat} `);
     const run = figures(summary, cpuSeconds(node.pid) - cpu0);
-    ctx.log(`throughput http lone node #${repeat}: ${run.opsPerSec} ops/s, p50 ${run.p50} p99 ${run.p99} ms, ${run.cpuSecPer1kOps} CPU s/1k ops`);
+    ctx.log(
+      `throughput http lone node #${repeat}: ${run.opsPerSec} ops/s, p50 ${run.p50} p99 ${run.p99} ms, ${run.cpuSecPer1kOps} CPU s/1k ops`,
+    );
     return run;
   } finally {
     await stopAll([node]);
@@ -100,10 +102,18 @@ async function clusterHttp(ctx: BenchContext, repeat: number, durationMs: number
     const lastAck = wall();
     // Converged: every replica ends with the same cars (bounded wait).
     let converged = 0;
-    await waitFor(async () => {
-      const lots = await Promise.all(nodes.map(async (n) => JSON.stringify((await n.client.read()).cars)));
-      return lots.every((l) => l === lots[0]);
-    }, 10_000, 'replicas to agree', 5).then(() => (converged = 1), () => (converged = 0));
+    await waitFor(
+      async () => {
+        const lots = await Promise.all(nodes.map(async (n) => JSON.stringify((await n.client.read()).cars)));
+        return lots.every((l) => l === lots[0]);
+      },
+      10_000,
+      'replicas to agree',
+      5,
+    ).then(
+      () => (converged = 1),
+      () => (converged = 0),
+    );
     const convergeMs = Math.max(...nodes.map((n) => lastEvent.get(n) ?? Number.NaN)) - lastAck;
     const cpu = nodes.reduce((acc, n, i) => acc + cpuSeconds(n.pid) - cpu0[i]!, 0);
     const sent = diffBytes(addBytes(await Promise.all(nodes.map(async (n) => (await peerBytes(n.client)).sent))), bytes0);
@@ -115,7 +125,9 @@ async function clusterHttp(ctx: BenchContext, repeat: number, durationMs: number
       wireSyncPerOpPerPeer: round(((sent.SYNC ?? 0) + (sent.SYNC_ACK ?? 0)) / perPeer, 1),
       wireAllPerOpPerPeer: round(sum(sent) / perPeer, 1),
     };
-    ctx.log(`throughput http 3 nodes ${spread ? 'spread' : 'one node'} #${repeat}: ${run.opsPerSec} ops/s, p99 ${run.p99} ms, converge ${run.convergeMs} ms, ${run.wireAllPerOpPerPeer} B/op/peer`);
+    ctx.log(
+      `throughput http 3 nodes ${spread ? 'spread' : 'one node'} #${repeat}: ${run.opsPerSec} ops/s, p99 ${run.p99} ms, converge ${run.convergeMs} ms, ${run.wireAllPerOpPerPeer} B/op/peer`,
+    );
     return run;
   } finally {
     for (const s of subs) s.close();
@@ -124,7 +136,10 @@ async function clusterHttp(ctx: BenchContext, repeat: number, durationMs: number
 }
 
 async function inProcess(ctx: BenchContext, repeat: number, durationMs: number): Promise<ThroughputRun> {
-  const config = loadConfig({ env: {}, flags: { port: 0, host: '127.0.0.1', discovery: 'none', spaces: 1_000_000, logLevel: 'silent', name: `tip${repeat}` } });
+  const config = loadConfig({
+    env: {},
+    flags: { port: 0, host: '127.0.0.1', discovery: 'none', spaces: 1_000_000, logLevel: 'silent', name: `tip${repeat}` },
+  });
   const node = await createNode(config, { logger: silentLogger() });
   await node.start();
   try {

@@ -34,7 +34,8 @@ export function replay(ops: number, plates: number, sampleEvery: number): { delt
   let samples = 0;
   for (let k = 0; k < ops; k++) {
     const op = pool.next()!;
-    if (op.op === 'entry') lot.enter({ plate: op.plate, gate: (k % 4) + 1, enteredAt: 1_763_900_000_000 + k, node: 'n1' }, `req-${k.toString(36)}`);
+    if (op.op === 'entry')
+      lot.enter({ plate: op.plate, gate: (k % 4) + 1, enteredAt: 1_763_900_000_000 + k, node: 'n1' }, `req-${k.toString(36)}`);
     else lot.leave(op.plate);
     pool.complete(op, { ok: true });
     if (k % sampleEvery === 0) {
@@ -70,6 +71,8 @@ export async function wireScenario(ctx: BenchContext, results: Record<string, un
     fullStateGossipBytesPerOpPerPeer: round(fullMean + 6, 0),
     measured,
   };
-  ctx.log(`wire: delta ${result.deltaBytesPerOp} B/op, full state ${fullAtEnd} B at the end, full-state gossip ${result.fullStateGossipBytesPerOpPerPeer} B/op/peer`);
+  ctx.log(
+    `wire: delta ${result.deltaBytesPerOp} B/op, full state ${fullAtEnd} B at the end, full-state gossip ${result.fullStateGossipBytesPerOpPerPeer} B/op/peer`,
+  );
   return result;
 }

@@ -92,7 +92,11 @@ export function createApiClient(url: string, options: ApiClientOptions = {}): Ap
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', (err: NodeJS.ErrnoException) => reject(unreachable(err.code ?? err.message, err)));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? '', text: Buffer.concat(chunks).toString('utf8') }),
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: res.headers['content-type'] ?? '',
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
         );
       });
       req.end(payload);

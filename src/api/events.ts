@@ -91,12 +91,23 @@ export function createEventsHandler(options: EventsHandlerOptions): (req: Incomi
   return (req, res) => {
     const types = parseTypes(req.url);
     if (types === undefined) {
-      const body = JSON.stringify({ error: { code: 'ERR_BAD_REQUEST', message: `types must be a comma-separated list of ${EVENT_TYPES.join(', ')}` } });
-      res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+      const body = JSON.stringify({
+        error: { code: 'ERR_BAD_REQUEST', message: `types must be a comma-separated list of ${EVENT_TYPES.join(', ')}` },
+      });
+      res.writeHead(400, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+        'cache-control': 'no-store',
+      });
       res.end(body);
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     // The comment makes the headers and a first byte go out at once, so a client knows it is subscribed.
     res.write(': subscribed\n\n');
     if (req.method === 'HEAD') {

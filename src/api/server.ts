@@ -75,7 +75,8 @@ export function createApiServer(options: ApiServerOptions): http.Server {
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.maxHeadersCount = MAX_HEADERS_COUNT;
 
-  const events = options.events === undefined ? undefined : createEventsHandler({ source: options.events, defer: (fn) => options.clock.defer(fn) });
+  const events =
+    options.events === undefined ? undefined : createEventsHandler({ source: options.events, defer: (fn) => options.clock.defer(fn) });
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = options.clock.monotonic();
@@ -96,7 +97,8 @@ export function createApiServer(options: ApiServerOptions): http.Server {
         // A 503 from /readyz or /healthz is an answer, not a failure: probes poll it every few
         // seconds while a node joins, and error lines there would drown real ones.
         // A coded 503 (stopping, a gate moving) is an expected answer: logged without a stack.
-        if (reply.status === 503 && failure !== undefined && isParkingError(failure)) log.info({ ...labels, ms, code: failure.code }, 'request refused');
+        if (reply.status === 503 && failure !== undefined && isParkingError(failure))
+          log.info({ ...labels, ms, code: failure.code }, 'request refused');
         else if (reply.status >= 500 && failure !== undefined) log.error({ ...labels, ms, err: failure }, 'request failed');
         else log.debug({ ...labels, ms }, 'request');
       })

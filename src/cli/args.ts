@@ -25,7 +25,8 @@ export function parseGate(value: string): number {
 /** A positive integer number of milliseconds. */
 export function parseMs(value: string): number {
   const ms = /^[0-9]+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(ms) || ms <= 0) throw new InvalidArgumentError(`must be a positive number of milliseconds, got ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(ms) || ms <= 0)
+    throw new InvalidArgumentError(`must be a positive number of milliseconds, got ${JSON.stringify(value)}`);
   return ms;
 }
 
@@ -33,7 +34,10 @@ export function parseMs(value: string): number {
  * The node URL: --node, else PARKING_NODE, else {@link DEFAULT_NODE_URL}. Returns an error message
  * instead of a URL when it is not an http(s) URL.
  */
-export function resolveNodeUrl(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): { url: string } | { error: string } {
+export function resolveNodeUrl(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): { url: string } | { error: string } {
   const raw = flag ?? (env.PARKING_NODE !== undefined && env.PARKING_NODE !== '' ? env.PARKING_NODE : DEFAULT_NODE_URL);
   const source = flag !== undefined ? '--node' : env.PARKING_NODE ? 'PARKING_NODE' : 'default';
   let parsed: URL;

@@ -55,7 +55,13 @@ export function reportError(io: CliIo, err: unknown, json: boolean): void {
  * Runs one API call and prints its answer: `human(result)` for people, the raw JSON with --json.
  * Failures print `error CODE: message` (or the JSON error) and end with the mapped exit code.
  */
-async function call<T>(cmd: Command, io: CliIo, options: ClientOptions, fn: (api: ParkingApi) => Promise<T>, human: (result: T, now: number) => string): Promise<void> {
+async function call<T>(
+  cmd: Command,
+  io: CliIo,
+  options: ClientOptions,
+  fn: (api: ParkingApi) => Promise<T>,
+  human: (result: T, now: number) => string,
+): Promise<void> {
   const client = await connectFor(cmd, io, options);
   try {
     const result = await fn(client);
@@ -69,7 +75,10 @@ async function call<T>(cmd: Command, io: CliIo, options: ClientOptions, fn: (api
 }
 
 function clientCommand(program: Command, name: string, description: string): Command {
-  return addConnectionOptions(program.command(name).description(description)).option('--json', "print the API's JSON answer instead of text");
+  return addConnectionOptions(program.command(name).description(description)).option(
+    '--json',
+    "print the API's JSON answer instead of text",
+  );
 }
 
 /** Adds the client commands to the program. */
@@ -80,18 +89,30 @@ export function addClientCommands(program: Command, io: CliIo): void {
   const entry = clientCommand(program, 'track-entry', 'record a car entering the lot by a gate')
     .argument('<plate>', plateHelp)
     .argument('<gate>', gateHelp, parseGate);
-  entry.action((plate: string, gate: number, options: ClientOptions) => call(entry, io, options, (api) => api.trackEntry(plate, gate), formatEntry));
+  entry.action((plate: string, gate: number, options: ClientOptions) =>
+    call(entry, io, options, (api) => api.trackEntry(plate, gate), formatEntry),
+  );
 
   const exit = clientCommand(program, 'track-exit', 'record a car leaving the lot by a gate')
     .argument('<plate>', plateHelp)
     .argument('<gate>', gateHelp, parseGate);
-  exit.action((plate: string, gate: number, options: ClientOptions) => call(exit, io, options, (api) => api.trackExit(plate, gate), formatExit));
+  exit.action((plate: string, gate: number, options: ClientOptions) =>
+    call(exit, io, options, (api) => api.trackExit(plate, gate), formatExit),
+  );
 
   const read = clientCommand(program, 'read', 'list the cars inside and the free spaces');
   read.action((options: ClientOptions) => call(read, io, options, (api) => api.read(), formatLot));
 
   const status = clientCommand(program, 'status', "show the node's status: lot counts, gates owned, members alive");
-  status.action((options: ClientOptions) => call(status, io, options, (api) => api.status(), (s) => formatStatus(s)));
+  status.action((options: ClientOptions) =>
+    call(
+      status,
+      io,
+      options,
+      (api) => api.status(),
+      (s) => formatStatus(s),
+    ),
+  );
 
   const members = clientCommand(program, 'members', 'list the cluster members as the node sees them');
   members.action((options: ClientOptions) => call(members, io, options, (api) => api.cluster(), formatMembers));

@@ -54,7 +54,10 @@ export function addLoadCommand(program: Command, io: CliIo): void {
   const cmd = program
     .command('load')
     .description('drive entries and exits against running nodes and report throughput and latency')
-    .option('--node <urls>', 'node(s) to load, comma-separated; commands go round-robin [env PARKING_NODE] (default: http://127.0.0.1:4000)')
+    .option(
+      '--node <urls>',
+      'node(s) to load, comma-separated; commands go round-robin [env PARKING_NODE] (default: http://127.0.0.1:4000)',
+    )
     .option('--rate <n>', 'open loop: send n commands per second on a fixed schedule', parsePositive)
     .option('--concurrency <c>', 'closed loop: c commands in flight, the next sent when one is answered', parseCount)
     .option('--duration <s>', 'seconds to send for', parsePositive, 10)
@@ -84,7 +87,9 @@ export function addLoadCommand(program: Command, io: CliIo): void {
 
     // eslint-disable-next-line @typescript-eslint/unbound-method -- CliIo.connect is a plain function field, called without this
     const connect = io.connect ?? defaultConnect;
-    const clients = await Promise.all(urls.map((url) => connect(url, { timeoutMs: options.timeout ?? DEFAULT_TIMEOUT_MS, keepAlive: true })));
+    const clients = await Promise.all(
+      urls.map((url) => connect(url, { timeoutMs: options.timeout ?? DEFAULT_TIMEOUT_MS, keepAlive: true })),
+    );
     try {
       let gates: number;
       try {
@@ -102,7 +107,10 @@ export function addLoadCommand(program: Command, io: CliIo): void {
       const summary = await runLoad({
         targets: clients,
         gates,
-        mode: options.rate !== undefined ? { kind: 'rate', rate: options.rate, maxInFlight: options.maxInFlight } : { kind: 'concurrency', concurrency },
+        mode:
+          options.rate !== undefined
+            ? { kind: 'rate', rate: options.rate, maxInFlight: options.maxInFlight }
+            : { kind: 'concurrency', concurrency },
         durationMs: options.duration * 1000,
         plates: options.plates,
         prefix: `LD${randomId(2).toUpperCase()} `,

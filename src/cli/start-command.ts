@@ -50,7 +50,10 @@ export function addStartCommand(program: Command, io: CliIo): void {
     .command('start')
     .description('start a node of the lot; on a terminal, open its console (REPL)')
     .option('--config <file>', 'YAML or JSON file of settings (flags and PARKING_* variables win over it)')
-    .option('--preset <name>', 'defaults for where it runs: laptop, lan, kubernetes or test (default: laptop; kubernetes when PARKING_ENV=production) [env PARKING_PRESET]')
+    .option(
+      '--preset <name>',
+      'defaults for where it runs: laptop, lan, kubernetes or test (default: laptop; kubernetes when PARKING_ENV=production) [env PARKING_PRESET]',
+    )
     .option('--no-repl', 'run headless even on a terminal');
   for (const [flags, key, help] of SETTING_FLAGS) cmd.option(flags, `${help} [env ${envVar(key)}]`);
   cmd.addHelpText(
@@ -83,7 +86,13 @@ async function startNode(io: CliIo, options: Record<string, unknown>): Promise<E
     // In the console, info lines would break up the prompt (member and gate events are shown by the
     // REPL itself): warn and above by default; a flag, PARKING_LOG_LEVEL or a config file still wins.
     const consoleDefaults = options.repl !== false && io.interactive ? { logLevel: 'warn' } : undefined;
-    config = loadConfig({ flags: configFlags(options), env: { ...io.env }, file: options.config as string | undefined, preset: options.preset as string | undefined, ...(consoleDefaults === undefined ? {} : { defaults: consoleDefaults }) });
+    config = loadConfig({
+      flags: configFlags(options),
+      env: { ...io.env },
+      file: options.config as string | undefined,
+      preset: options.preset as string | undefined,
+      ...(consoleDefaults === undefined ? {} : { defaults: consoleDefaults }),
+    });
   } catch (err) {
     io.err(`${formatError(err)}\n`);
     return exitCodeFor(err);

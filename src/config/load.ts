@@ -50,7 +50,8 @@ export type PresetName = (typeof PRESETS)[number];
 /** The preset a run uses: the one asked for, else PARKING_PRESET, else the environment's. */
 export function presetOf(env: Record<string, string | undefined>, asked?: string): PresetName {
   const name = asked ?? env.PARKING_PRESET ?? ((env.PARKING_ENV ?? env.NODE_ENV) === 'production' ? 'kubernetes' : 'laptop');
-  if (!(PRESETS as readonly string[]).includes(name)) throw new ConfigError('preset', `"${name}" is not a preset: one of ${PRESETS.join(', ')}`);
+  if (!(PRESETS as readonly string[]).includes(name))
+    throw new ConfigError('preset', `"${name}" is not a preset: one of ${PRESETS.join(', ')}`);
   return name as PresetName;
 }
 
@@ -113,8 +114,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
   const config = result.data;
   if (config.suspectTimeoutMs > config.failureTimeoutMs) throw new ConfigError('suspectTimeoutMs', 'must be <= failureTimeoutMs');
-  if (config.failureTimeoutMs < 2 * config.heartbeatIntervalMs) throw new ConfigError('failureTimeoutMs', 'must be at least twice heartbeatIntervalMs');
-  if (config.discovery === 'static' && config.peers.length === 0) throw new ConfigError('peers', 'static discovery needs at least one peer');
+  if (config.failureTimeoutMs < 2 * config.heartbeatIntervalMs)
+    throw new ConfigError('failureTimeoutMs', 'must be at least twice heartbeatIntervalMs');
+  if (config.discovery === 'static' && config.peers.length === 0)
+    throw new ConfigError('peers', 'static discovery needs at least one peer');
   return config;
 }
 

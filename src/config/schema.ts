@@ -6,10 +6,20 @@
 import { z } from 'zod';
 
 const intInRange = (min: number, max: number) =>
-  z.coerce.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).min(min, { error: `must be >= ${min}` }).max(max, { error: `must be <= ${max}` });
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be an integer' })
+    .min(min, { error: `must be >= ${min}` })
+    .max(max, { error: `must be <= ${max}` });
 
 const list = z.preprocess(
-  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : v),
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0)
+      : v,
   z.array(z.string().min(1)),
 );
 
@@ -20,10 +30,15 @@ const hostPort = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
 export const configSchema = z
   .object({
     cluster: z.string().regex(/^[A-Za-z0-9._-]{1,63}$/, { error: 'must be 1-63 letters, digits, dots, dashes or underscores' }),
-    name: optionalString.pipe(z.string().regex(/^$|^[A-Za-z0-9._-]{1,63}$/, { error: 'must be 1-63 letters, digits, dots, dashes or underscores' })),
+    name: optionalString.pipe(
+      z.string().regex(/^$|^[A-Za-z0-9._-]{1,63}$/, { error: 'must be 1-63 letters, digits, dots, dashes or underscores' }),
+    ),
     host: z.string().min(1, { error: 'must not be empty' }),
     advertiseHost: optionalString,
-    port: z.preprocess((v) => (v === '' ? null : v), z.union([z.null(), intInRange(0, 65535)], { error: 'must be an integer from 0 to 65535, or empty for 4000 and up' })),
+    port: z.preprocess(
+      (v) => (v === '' ? null : v),
+      z.union([z.null(), intInRange(0, 65535)], { error: 'must be an integer from 0 to 65535, or empty for 4000 and up' }),
+    ),
     gates: intInRange(1, 1024),
     spaces: intInRange(1, 10_000_000),
     cookie: z.string().min(8, { error: 'must be at least 8 characters' }),
@@ -45,7 +60,9 @@ export const configSchema = z
     maxPeerMessageBytes: intInRange(64 * 1024, 1024 * 1024 * 1024),
     bodyLimitBytes: intInRange(256, 64 * 1024 * 1024),
     shutdownTimeoutMs: intInRange(100, 600_000),
-    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: 'must be one of trace, debug, info, warn, error, fatal, silent' }),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
+      error: 'must be one of trace, debug, info, warn, error, fatal, silent',
+    }),
     logFormat: z.enum(['json', 'pretty', 'auto'], { error: 'must be one of json, pretty, auto' }),
   })
   .strict();

@@ -40,8 +40,10 @@ export function dnsSettings(options: DiscoveryOptions): DnsDiscoverySettings {
   }
   if (dnsPort !== undefined && !isValidPort(dnsPort)) throw new ConfigError('dnsPort', `${String(dnsPort)} is not a port in 1..65535`);
   const intervalMs = options.dnsIntervalMs ?? DNS_DEFAULTS.intervalMs;
-  if (!Number.isInteger(intervalMs) || intervalMs < 1) throw new ConfigError('dnsIntervalMs', `${String(intervalMs)} is not a positive integer`);
-  if (dnsServers !== undefined && (!Array.isArray(dnsServers) || dnsServers.length === 0)) throw new ConfigError('dnsServers', 'must be a non-empty list');
+  if (!Number.isInteger(intervalMs) || intervalMs < 1)
+    throw new ConfigError('dnsIntervalMs', `${String(intervalMs)} is not a positive integer`);
+  if (dnsServers !== undefined && (!Array.isArray(dnsServers) || dnsServers.length === 0))
+    throw new ConfigError('dnsServers', 'must be a non-empty list');
   const settings: DnsDiscoverySettings = { intervalMs };
   if (dnsName) settings.dnsName = dnsName;
   if (dnsSrv) settings.dnsSrv = dnsSrv;
@@ -92,7 +94,10 @@ export class DnsDiscovery extends PeerTable implements Discovery {
     if (this.#timer !== undefined) return;
     const { clock } = this.#components;
     this.#timer = clock.setInterval(() => this.#tick(), this.#settings.intervalMs);
-    this.log.info({ name: this.#settings.dnsName, srv: this.#settings.dnsSrv, intervalMs: this.#settings.intervalMs }, 'dns discovery started');
+    this.log.info(
+      { name: this.#settings.dnsName, srv: this.#settings.dnsSrv, intervalMs: this.#settings.intervalMs },
+      'dns discovery started',
+    );
     // First poll now, not one interval from now; start() does not wait for it, so a slow DNS
     // server never delays the node's start.
     this.#tick();
@@ -155,7 +160,9 @@ export class DnsDiscovery extends PeerTable implements Discovery {
   // SRV targets are host names (`pod.svc.ns.svc.cluster.local`); the cluster dials them as given.
   async #resolveSrv(name: string): Promise<HostPort[]> {
     const records = await this.#resolver.resolveSrv(name);
-    return records.filter((r) => isValidPort(r.port) && r.name !== '').map((r) => ({ host: r.name.replace(/\.$/, '').toLowerCase(), port: r.port }));
+    return records
+      .filter((r) => isValidPort(r.port) && r.name !== '')
+      .map((r) => ({ host: r.name.replace(/\.$/, '').toLowerCase(), port: r.port }));
   }
 
   async #lookup(name: string, type: 'A' | 'SRV', resolve: () => Promise<HostPort[]>): Promise<LookupResult> {

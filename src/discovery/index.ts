@@ -9,7 +9,15 @@ import { NoDiscovery } from './none-discovery.js';
 import { StaticDiscovery } from './static-discovery.js';
 import type { Discovery, DiscoveryComponents, DiscoveryOptions } from './types.js';
 
-export type { DiscoveredPeer, Discovery, DiscoveryComponents, DiscoveryEvents, DiscoveryKind, DiscoveryOptions, SelfInfo } from './types.js';
+export type {
+  DiscoveredPeer,
+  Discovery,
+  DiscoveryComponents,
+  DiscoveryEvents,
+  DiscoveryKind,
+  DiscoveryOptions,
+  SelfInfo,
+} from './types.js';
 export { backoffDelay, BACKOFF_DEFAULTS, type BackoffOptions, type Jitter } from './backoff.js';
 export { DNS_DEFAULTS } from './dns-discovery.js';
 export { MDNS_SERVICE_TYPE } from './mdns-service.js';

@@ -10,7 +10,15 @@ import { Bonjour, type Browser, type Service, type ServiceConfig } from 'bonjour
 import type { TimerHandle } from '../clock.js';
 import { PeerTable } from './peer-table.js';
 import { waitForScopedSocket, type MulticastDns } from './mdns-socket.js';
-import { judgeService, MDNS_SERVICE_TYPE, mdnsInstanceName, mdnsScope, mdnsSocketOptions, mdnsTxt, type MdnsScope } from './mdns-service.js';
+import {
+  judgeService,
+  MDNS_SERVICE_TYPE,
+  mdnsInstanceName,
+  mdnsScope,
+  mdnsSocketOptions,
+  mdnsTxt,
+  type MdnsScope,
+} from './mdns-service.js';
 import type { Discovery, DiscoveryComponents, DiscoveryOptions } from './types.js';
 
 /** Bounded waits of the mDNS strategy, ms. */
@@ -74,7 +82,9 @@ export class MdnsDiscovery extends PeerTable implements Discovery {
     const { self, clock } = this.#components;
     const socketOptions = mdnsSocketOptions(this.#scope);
     // The typings declare the constructor options as ServiceConfig; they are multicast-dns options.
-    const bonjour = new Bonjour(socketOptions as unknown as Partial<ServiceConfig>, (err: unknown) => this.log.error({ err }, 'mdns error'));
+    const bonjour = new Bonjour(socketOptions as unknown as Partial<ServiceConfig>, (err: unknown) =>
+      this.log.error({ err }, 'mdns error'),
+    );
     const running: Running = { bonjour, browser: undefined, publishCheck: undefined };
     const mdns = (bonjour as unknown as { server?: { mdns?: MulticastDns } }).server?.mdns;
     if (mdns === undefined) {

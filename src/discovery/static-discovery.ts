@@ -12,7 +12,11 @@ import type { Discovery, DiscoveryComponents, SelfInfo } from './types.js';
  * de-duplicated, ourselves removed.
  * @throws ConfigError (field `peers`, code ERR_INVALID_CONFIG) on an entry that is not `host:port`.
  */
-export function parseStaticPeers(peers: unknown, self: Pick<SelfInfo, 'host' | 'port'>, localHosts: ReadonlySet<string> = new Set()): string[] {
+export function parseStaticPeers(
+  peers: unknown,
+  self: Pick<SelfInfo, 'host' | 'port'>,
+  localHosts: ReadonlySet<string> = new Set(),
+): string[] {
   if (!Array.isArray(peers)) throw new ConfigError('peers', 'must be a list of host:port');
   const addresses = new Set<string>();
   peers.forEach((entry, index) => {

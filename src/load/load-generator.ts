@@ -24,7 +24,13 @@ import { PlatePool, type OpOutcome, type PlannedOp } from './plate-pool.js';
 export type LoadTarget = Pick<ParkingApi, 'trackEntry' | 'trackExit'>;
 
 /** Codes by which the lot refuses a command (the command was answered; the state said no). */
-export const REFUSAL_CODES: ReadonlySet<string> = new Set(['ERR_ALREADY_INSIDE', 'ERR_LOT_FULL', 'ERR_NOT_INSIDE', 'ERR_INVALID_PLATE', 'ERR_UNKNOWN_GATE']);
+export const REFUSAL_CODES: ReadonlySet<string> = new Set([
+  'ERR_ALREADY_INSIDE',
+  'ERR_LOT_FULL',
+  'ERR_NOT_INSIDE',
+  'ERR_INVALID_PLATE',
+  'ERR_UNKNOWN_GATE',
+]);
 
 export type LoadMode = { kind: 'rate'; rate: number; maxInFlight: number } | { kind: 'concurrency'; concurrency: number };
 
@@ -106,11 +112,14 @@ function bump(record: Record<string, number>, key: string): void {
 
 function validate(options: LoadOptions): void {
   if (options.targets.length === 0) throw new RangeError('at least one target is needed');
-  if (!Number.isSafeInteger(options.gates) || options.gates < 1) throw new RangeError(`gates must be a positive integer, got ${options.gates}`);
+  if (!Number.isSafeInteger(options.gates) || options.gates < 1)
+    throw new RangeError(`gates must be a positive integer, got ${options.gates}`);
   if (!(options.durationMs > 0)) throw new RangeError(`duration must be positive, got ${options.durationMs}`);
   const { mode } = options;
-  if (mode.kind === 'concurrency' && (!Number.isSafeInteger(mode.concurrency) || mode.concurrency < 1)) throw new RangeError(`concurrency must be a positive integer, got ${mode.concurrency}`);
-  if (mode.kind === 'rate' && (!Number.isSafeInteger(mode.maxInFlight) || mode.maxInFlight < 1)) throw new RangeError(`maxInFlight must be a positive integer, got ${mode.maxInFlight}`);
+  if (mode.kind === 'concurrency' && (!Number.isSafeInteger(mode.concurrency) || mode.concurrency < 1))
+    throw new RangeError(`concurrency must be a positive integer, got ${mode.concurrency}`);
+  if (mode.kind === 'rate' && (!Number.isSafeInteger(mode.maxInFlight) || mode.maxInFlight < 1))
+    throw new RangeError(`maxInFlight must be a positive integer, got ${mode.maxInFlight}`);
 }
 
 /** Runs the load; resolves with the summary. Rejects only on invalid options. */
@@ -204,7 +213,15 @@ export function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const progressTimer = clock.setInterval(() => {
     const now = clock.monotonic();
     const seconds = Math.max(1e-9, (now - lastReport) / 1000);
-    options.onProgress?.({ elapsedMs: now - startedAt, ok, refused, errors: failed, inFlight, intervalOpsPerSec: intervalOk / seconds, interval: interval.summary() });
+    options.onProgress?.({
+      elapsedMs: now - startedAt,
+      ok,
+      refused,
+      errors: failed,
+      inFlight,
+      intervalOpsPerSec: intervalOk / seconds,
+      interval: interval.summary(),
+    });
     interval.reset();
     intervalOk = 0;
     lastReport = now;

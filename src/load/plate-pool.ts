@@ -72,7 +72,8 @@ export class PlatePool {
   private busyCount = 0;
 
   constructor(options: PlatePoolOptions) {
-    if (!Number.isSafeInteger(options.plates) || options.plates < 1) throw new RangeError(`plates must be a positive integer, got ${options.plates}`);
+    if (!Number.isSafeInteger(options.plates) || options.plates < 1)
+      throw new RangeError(`plates must be a positive integer, got ${options.plates}`);
     if (!(options.exitRatio >= 0 && options.exitRatio <= 1)) throw new RangeError(`exit ratio must be in [0, 1], got ${options.exitRatio}`);
     this.options = options;
     for (let i = 0; i < options.plates; i++) this.outside.add(i);

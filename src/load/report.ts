@@ -24,7 +24,8 @@ export function formatProgress(p: LoadProgress): string {
 
 /** The final summary, several lines. */
 export function formatSummary(s: LoadSummary): string {
-  const mode = s.mode.kind === 'rate' ? `rate ${s.mode.rate}/s (at most ${s.mode.maxInFlight} in flight)` : `concurrency ${s.mode.concurrency}`;
+  const mode =
+    s.mode.kind === 'rate' ? `rate ${s.mode.rate}/s (at most ${s.mode.maxInFlight} in flight)` : `concurrency ${s.mode.concurrency}`;
   const lines = [
     `load: ${mode} against ${s.targets} node${s.targets === 1 ? '' : 's'}, ${(s.elapsedMs / 1000).toFixed(1)}s`,
     `  acknowledged  ${s.ok.toLocaleString('en-US')} (${s.entries.toLocaleString('en-US')} entries, ${s.exits.toLocaleString('en-US')} exits), ${Math.round(s.opsPerSec).toLocaleString('en-US')} ops/s`,

@@ -75,7 +75,11 @@ export function installEval(server: REPLServer, output: NodeJS.WritableStream, q
             end();
           };
           defaultEval.call(server, cmd, context, file, (err, value) => {
-            if (err === null && isThenable(value)) value.then((v) => finish(null, v), (e: unknown) => finish(e instanceof Error ? e : new Error(String(e))));
+            if (err === null && isThenable(value))
+              value.then(
+                (v) => finish(null, v),
+                (e: unknown) => finish(e instanceof Error ? e : new Error(String(e))),
+              );
             else finish(err, value);
           });
         }),

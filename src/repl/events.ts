@@ -39,7 +39,13 @@ export const EVENT_LINES = {
  * Prints each event on `output`. While a command runs (`busy()`), the line is only written: the
  * command prints the prompt when it ends. Returns a function that stops watching.
  */
-export function watchEvents(events: ReplEvents, server: REPLServer, output: NodeJS.WritableStream, terminal: boolean, busy: () => boolean): () => void {
+export function watchEvents(
+  events: ReplEvents,
+  server: REPLServer,
+  output: NodeJS.WritableStream,
+  terminal: boolean,
+  busy: () => boolean,
+): () => void {
   const listeners = Object.entries(EVENT_LINES).map(([event, line]) => {
     const listener = (payload: MemberPayload & GatePayload): void => {
       const text = line(payload);

@@ -100,7 +100,8 @@ export function startRepl(options: ReplOptions): ReplHandle {
     });
   }
 
-  const unwatch = options.events === undefined ? () => undefined : watchEvents(options.events, server, output, terminal, () => queue.busy());
+  const unwatch =
+    options.events === undefined ? () => undefined : watchEvents(options.events, server, output, terminal, () => queue.busy());
   const closed = new Promise<void>((resolve) => {
     server.once('exit', () => {
       unwatch();

@@ -13,8 +13,17 @@ import { isValidIdentity, writeRefuse, type Cookie } from './handshake-messages.
 import { DUPLICATE_LINK, type ConnPeerLink } from './peer-link.js';
 import { Session, type SessionHost } from './session.js';
 import {
-  CloseCodes, defaultAdmit, RefuseReasons, type AdmitFn, type AdmitResult, type OnBytes,
-  type PeerIdentity, type PeerLink, type RefusedInfo, type Transport, type TransportEvents,
+  CloseCodes,
+  defaultAdmit,
+  RefuseReasons,
+  type AdmitFn,
+  type AdmitResult,
+  type OnBytes,
+  type PeerIdentity,
+  type PeerLink,
+  type RefusedInfo,
+  type Transport,
+  type TransportEvents,
 } from './types.js';
 
 /** Options of every transport. */
@@ -88,7 +97,8 @@ export abstract class BaseTransport extends EventEmitter<TransportEvents> implem
 
   constructor(options: TransportOptions) {
     super();
-    if (!isValidIdentity(options.identity)) throw new ConfigError('identity', 'cluster, name and incarnation must be 1..128 characters without control characters');
+    if (!isValidIdentity(options.identity))
+      throw new ConfigError('identity', 'cluster, name and incarnation must be 1..128 characters without control characters');
     this.identity = { ...options.identity };
     this.cookie = options.cookie;
     this.clock = options.clock ?? systemClock;
@@ -160,7 +170,9 @@ export abstract class BaseTransport extends EventEmitter<TransportEvents> implem
   }
 
   admission(remote: PeerIdentity): AdmitResult {
-    const existing = [...this.byRemote.values()].filter((l) => l.remote.name === remote.name && l.remote.incarnation !== remote.incarnation).map((l) => l.remote);
+    const existing = [...this.byRemote.values()]
+      .filter((l) => l.remote.name === remote.name && l.remote.incarnation !== remote.incarnation)
+      .map((l) => l.remote);
     try {
       return this.admitFn(remote, { existing });
     } catch (err) {
@@ -203,7 +215,16 @@ export abstract class BaseTransport extends EventEmitter<TransportEvents> implem
 
   refused(info: RefusedInfo): void {
     const level = info.reason === RefuseReasons.SELF ? 'debug' : 'warn';
-    this.log[level]({ direction: info.direction, remoteAddress: info.remoteAddress, reason: info.reason, detail: info.message, remote: info.remote?.name }, 'handshake refused');
+    this.log[level](
+      {
+        direction: info.direction,
+        remoteAddress: info.remoteAddress,
+        reason: info.reason,
+        detail: info.message,
+        remote: info.remote?.name,
+      },
+      'handshake refused',
+    );
     this.emit('link:refused', info);
   }
 

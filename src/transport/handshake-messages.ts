@@ -61,12 +61,36 @@ function hmacHex(cookie: Cookie, text: string): string {
 
 /** The dialer's proof: HMAC(cookie, "parking-client\n" + serverNonce + clientNonce + cluster + client + server), newline-joined. */
 export function clientProof(cookie: Cookie, p: ProofInput): string {
-  return hmacHex(cookie, ['parking-client', p.serverNonce, p.clientNonce, p.cluster, p.client.name, p.client.incarnation, p.server.name, p.server.incarnation].join('\n'));
+  return hmacHex(
+    cookie,
+    [
+      'parking-client',
+      p.serverNonce,
+      p.clientNonce,
+      p.cluster,
+      p.client.name,
+      p.client.incarnation,
+      p.server.name,
+      p.server.incarnation,
+    ].join('\n'),
+  );
 }
 
 /** The accepting side's proof: the mirror of {@link clientProof} under the label "parking-server". */
 export function serverProof(cookie: Cookie, p: ProofInput): string {
-  return hmacHex(cookie, ['parking-server', p.clientNonce, p.serverNonce, p.cluster, p.server.name, p.server.incarnation, p.client.name, p.client.incarnation].join('\n'));
+  return hmacHex(
+    cookie,
+    [
+      'parking-server',
+      p.clientNonce,
+      p.serverNonce,
+      p.cluster,
+      p.server.name,
+      p.server.incarnation,
+      p.client.name,
+      p.client.incarnation,
+    ].join('\n'),
+  );
 }
 
 /** Compares a received proof with the expected one in constant time; false for anything malformed. */
@@ -105,7 +129,7 @@ function identityFields(obj: Record<string, unknown>, what: string): PeerIdentit
     cluster: field(obj, 'cluster', SAFE_TEXT, what),
     name: field(obj, 'name', SAFE_TEXT, what),
     incarnation: field(obj, 'incarnation', SAFE_TEXT, what),
-        // eslint-disable-next-line no-control-regex -- the point: refuse control characters in a peer's url
+    // eslint-disable-next-line no-control-regex -- the point: refuse control characters in a peer's url
     url: field(obj, 'url', /^[^\u0000-\u001f\u007f]{0,2048}$/, what),
     nonce: field(obj, 'nonce', NONCE, what),
   };

@@ -16,8 +16,22 @@
 import { ProtocolError } from '../errors.js';
 import { decodeEnvelope, TransportMessageType, PROTOCOL_VERSION, type Envelope } from './envelope.js';
 import {
-  clientProof, looseIdentity, newNonce, proofMatches, readAuth, readHello, readRefuse, readWelcome,
-  serverProof, sessionId, writeAuth, writeHello, writeRefuse, writeWelcome, type Cookie, type ProofInput,
+  clientProof,
+  looseIdentity,
+  newNonce,
+  proofMatches,
+  readAuth,
+  readHello,
+  readRefuse,
+  readWelcome,
+  serverProof,
+  sessionId,
+  writeAuth,
+  writeHello,
+  writeRefuse,
+  writeWelcome,
+  type Cookie,
+  type ProofInput,
 } from './handshake-messages.js';
 import { RefuseReasons, type AdmitResult, type PeerIdentity } from './types.js';
 
@@ -46,7 +60,8 @@ function refused(reason: string, message: string, remote?: Partial<PeerIdentity>
 
 /** Unwraps a frame, or says why the handshake is over (their REFUSE, a bad version, bad bytes). */
 function unwrap(data: Uint8Array, remote?: Partial<PeerIdentity>): Envelope | HandshakeStep {
-  if (data.length > 0 && data[0] !== PROTOCOL_VERSION) return refused(RefuseReasons.BAD_VERSION, `protocol version ${data[0]} is not ${PROTOCOL_VERSION}`, remote);
+  if (data.length > 0 && data[0] !== PROTOCOL_VERSION)
+    return refused(RefuseReasons.BAD_VERSION, `protocol version ${data[0]} is not ${PROTOCOL_VERSION}`, remote);
   try {
     const env = decodeEnvelope(data);
     if (env.type !== TransportMessageType.REFUSE) return env;
@@ -59,8 +74,10 @@ function unwrap(data: Uint8Array, remote?: Partial<PeerIdentity>): Envelope | Ha
 
 /** The checks both sides apply to the other's identity, before or after the proof. */
 function checkRemote(self: PeerIdentity, remote: PeerIdentity & { v: number }): HandshakeStep | undefined {
-  if (remote.v !== PROTOCOL_VERSION) return refused(RefuseReasons.BAD_VERSION, `protocol version ${remote.v} is not ${PROTOCOL_VERSION}`, remote);
-  if (remote.cluster !== self.cluster) return refused(RefuseReasons.OTHER_CLUSTER, `cluster ${remote.cluster} is not ${self.cluster}`, remote);
+  if (remote.v !== PROTOCOL_VERSION)
+    return refused(RefuseReasons.BAD_VERSION, `protocol version ${remote.v} is not ${PROTOCOL_VERSION}`, remote);
+  if (remote.cluster !== self.cluster)
+    return refused(RefuseReasons.OTHER_CLUSTER, `cluster ${remote.cluster} is not ${self.cluster}`, remote);
   if (remote.incarnation === self.incarnation) return refused(RefuseReasons.SELF, 'connected to itself', remote);
   return undefined;
 }
@@ -103,7 +120,8 @@ export class ServerHandshake {
     const bad = checkRemote(self, auth);
     if (bad) return this.end(bad);
     const input: ProofInput = { cluster: self.cluster, serverNonce: this.nonce, clientNonce: auth.nonce, client: remote, server: self };
-    if (!proofMatches(clientProof(cookie, input), auth.proof)) return this.end(refused(RefuseReasons.BAD_COOKIE, 'proof does not match: the cookies differ', remote));
+    if (!proofMatches(clientProof(cookie, input), auth.proof))
+      return this.end(refused(RefuseReasons.BAD_COOKIE, 'proof does not match: the cookies differ', remote));
     const rejected = admitStep(this.opts.admit, remote);
     if (rejected) return this.end(rejected);
     return this.end({ kind: 'done', remote, id: sessionId(this.nonce, auth.nonce), send: writeWelcome(serverProof(cookie, input)) });
@@ -161,14 +179,16 @@ export class ClientHandshake {
 
   private onWelcome(env: Envelope): HandshakeStep {
     const expected = this.expected as NonNullable<ClientHandshake['expected']>;
-    if (env.type !== TransportMessageType.WELCOME) return this.end(refused(RefuseReasons.PROTOCOL, `expected WELCOME, got type ${env.type}`, expected.remote));
+    if (env.type !== TransportMessageType.WELCOME)
+      return this.end(refused(RefuseReasons.PROTOCOL, `expected WELCOME, got type ${env.type}`, expected.remote));
     let welcome;
     try {
       welcome = readWelcome(env.payload);
     } catch (err) {
       return this.end(refused(RefuseReasons.PROTOCOL, (err as ProtocolError).message, expected.remote));
     }
-    if (!proofMatches(expected.proof, welcome.proof)) return this.end(refused(RefuseReasons.BAD_COOKIE, 'server proof does not match: the cookies differ', expected.remote));
+    if (!proofMatches(expected.proof, welcome.proof))
+      return this.end(refused(RefuseReasons.BAD_COOKIE, 'server proof does not match: the cookies differ', expected.remote));
     return this.end({ kind: 'done', remote: expected.remote, id: expected.id });
   }
 

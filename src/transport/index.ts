@@ -2,8 +2,17 @@
 export * from './types.js';
 export * from './envelope.js';
 export {
-  clientProof, serverProof, proofMatches, sessionId, newNonce,
-  type Cookie, type ProofInput, type Hello, type Auth, type Welcome, type Refuse,
+  clientProof,
+  serverProof,
+  proofMatches,
+  sessionId,
+  newNonce,
+  type Cookie,
+  type ProofInput,
+  type Hello,
+  type Auth,
+  type Welcome,
+  type Refuse,
 } from './handshake-messages.js';
 export { ServerHandshake, ClientHandshake, type HandshakeStep, type HandshakeOptions, type Admission } from './handshake.js';
 export { BaseTransport, TRANSPORT_DEFAULTS, remoteKey, linkRank, type TransportOptions } from './base-transport.js';

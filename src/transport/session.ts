@@ -52,7 +52,8 @@ export class Session {
     if (direction === 'inbound') this.result.catch(() => undefined);
     const opts = { self: host.identity, cookie: host.cookie, admit: (remote: PeerIdentity) => host.admission(remote) };
     this.machine = direction === 'inbound' ? new ServerHandshake(opts) : new ClientHandshake(opts);
-    conn.onFrame = (data, isBinary) => this.step(isBinary ? this.machine.receive(data) : this.machine.refuse(RefuseReasons.PROTOCOL, 'text frame'));
+    conn.onFrame = (data, isBinary) =>
+      this.step(isBinary ? this.machine.receive(data) : this.machine.refuse(RefuseReasons.PROTOCOL, 'text frame'));
     conn.onClose = (code, reason, cause) => this.closedEarly(code, reason, cause);
     this.timer = host.clock.setTimeout(() => this.abort(RefuseReasons.TIMEOUT, `no handshake within ${timeoutMs} ms`), timeoutMs);
     if (this.machine instanceof ServerHandshake) conn.send(this.machine.hello());
@@ -65,7 +66,9 @@ export class Session {
       // The pipe never opened: nobody to refuse, and the node is as good as unreachable.
       this.finish();
       this.conn.terminate();
-      this.reject(reason === RefuseReasons.TIMEOUT ? new NodeUnreachableError(this.address ?? '?', 'timeout') : new HandshakeError(reason, message));
+      this.reject(
+        reason === RefuseReasons.TIMEOUT ? new NodeUnreachableError(this.address ?? '?', 'timeout') : new HandshakeError(reason, message),
+      );
       return;
     }
     this.step(this.machine.refuse(reason, message));
@@ -83,8 +86,14 @@ export class Session {
       const { maxBufferedBytes, maxPayloadBytes } = this.host.limits;
       this.conn.setFrameLimit?.(maxPayloadBytes);
       const link = new ConnPeerLink({
-        id: step.id, remote: step.remote, direction: this.direction, conn: this.conn,
-        maxBufferedBytes, maxPayloadBytes, onBytes: this.host.onBytes, logger: this.host.log,
+        id: step.id,
+        remote: step.remote,
+        direction: this.direction,
+        conn: this.conn,
+        maxBufferedBytes,
+        maxPayloadBytes,
+        onBytes: this.host.onBytes,
+        logger: this.host.log,
       });
       this.resolve(this.host.established(link));
       return;
@@ -107,7 +116,12 @@ export class Session {
     const why = cause ?? (reason !== '' ? `closed ${code} ${reason}` : `closed ${code}`);
     if (cause?.startsWith('WS_ERR_') === true) {
       // ws itself rejected bad framing: that is a protocol refusal.
-      this.host.refused({ direction: this.direction, ...(this.conn.remoteAddress !== undefined ? { remoteAddress: this.conn.remoteAddress } : {}), reason: RefuseReasons.PROTOCOL, message: cause });
+      this.host.refused({
+        direction: this.direction,
+        ...(this.conn.remoteAddress !== undefined ? { remoteAddress: this.conn.remoteAddress } : {}),
+        reason: RefuseReasons.PROTOCOL,
+        message: cause,
+      });
     } else {
       this.host.log.debug({ direction: this.direction, address: this.address, why }, 'handshake aborted');
     }

@@ -28,7 +28,10 @@ export class WsConn implements FrameConn {
 
   private frameLimit = HANDSHAKE_FRAME_LIMIT;
 
-  constructor(private readonly ws: WebSocket, readonly remoteAddress: string | undefined) {
+  constructor(
+    private readonly ws: WebSocket,
+    readonly remoteAddress: string | undefined,
+  ) {
     ws.binaryType = 'nodebuffer';
     this.isOpened = ws.readyState === WebSocket.OPEN;
     // Accepted sockets have their receiver now; dialed ones get it on 'open' (before any frame is read).
@@ -90,6 +93,6 @@ export class WsConn implements FrameConn {
   private applyFrameLimit(): void {
     const receiver = (this.ws as unknown as WithReceiver)._receiver;
     // If a future ws hides its receiver, the server-wide maxPayload still bounds every frame.
-    if (receiver !== undefined && receiver !== null && typeof receiver._maxPayload === "number") receiver._maxPayload = this.frameLimit;
+    if (receiver !== undefined && receiver !== null && typeof receiver._maxPayload === 'number') receiver._maxPayload = this.frameLimit;
   }
 }

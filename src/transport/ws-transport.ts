@@ -41,7 +41,12 @@ export class WsTransport extends BaseTransport {
     // Never closed: after stop() upgrades still arrive here and get a REFUSE 'shutting-down', which
     // tells the dialer more than a 503 would. With noServer and no client tracking it holds nothing.
     // Compression stays off: deltas are small and per-message deflate costs memory per socket.
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.limits.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.limits.maxPayloadBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
   }
 
   /** Takes over an HTTP upgrade request for the peer path. Other paths get a 404 and are closed. */

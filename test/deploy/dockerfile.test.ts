@@ -14,17 +14,27 @@ import { NON_SETTING_VARS, SETTING_VARS } from './support/manifest-env.js';
 import { ROOT } from './support/paths.js';
 
 const require = createRequire(import.meta.url);
-const dockerfilelint = require('dockerfilelint') as { run(configDir: string, content: string): { line: number; rule: string; title: string }[] };
+const dockerfilelint = require('dockerfilelint') as {
+  run(configDir: string, content: string): { line: number; rule: string; title: string }[];
+};
 
 const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 // Instructions with continuation lines joined; comments dropped.
-const instructions = text.replace(/\\\n/g, ' ').split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
-const stages = instructions.join('\n').split(/^(?=FROM )/m).slice(1);
+const instructions = text
+  .replace(/\\\n/g, ' ')
+  .split('\n')
+  .filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+const stages = instructions
+  .join('\n')
+  .split(/^(?=FROM )/m)
+  .slice(1);
 const finalStage = stages.at(-1)!;
 
 describe('Dockerfile', () => {
   it('has no syntax error', () => {
-    expect(validate(text).map((d) => `${d.range.start.line + 1}: ${typeof d.message === 'string' ? d.message : d.message.value}`)).toEqual([]);
+    expect(validate(text).map((d) => `${d.range.start.line + 1}: ${typeof d.message === 'string' ? d.message : d.message.value}`)).toEqual(
+      [],
+    );
   });
 
   it('passes dockerfilelint', () => {
@@ -74,7 +84,9 @@ describe('Dockerfile', () => {
   });
 
   it('keeps node_modules, dist and .git out of the build context', () => {
-    const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#'));
     expect(ignore[0]).toBe('*');
     expect(ignore.filter((l) => /node_modules|dist|\.git/.test(l))).toEqual([]);
   });
@@ -91,7 +103,9 @@ describe('docker-compose.yml', () => {
   const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, any> };
   const node = compose.services.node;
   // Compose's default for ${PARKING_COOKIE:-...}.
-  const env = Object.fromEntries(Object.entries(node.environment as Record<string, string>).map(([k, v]) => [k, v.replace(/^\$\{[A-Z_]+:-(.*)\}$/, '$1')]));
+  const env = Object.fromEntries(
+    Object.entries(node.environment as Record<string, string>).map(([k, v]) => [k, v.replace(/^\$\{[A-Z_]+:-(.*)\}$/, '$1')]),
+  );
 
   it('discovers the other replicas through Docker DNS by the service name', () => {
     expect(env).toMatchObject({ PARKING_DISCOVERY: 'dns', PARKING_DNS_NAME: 'node', PARKING_DNS_SERVERS: '127.0.0.11' });
@@ -99,7 +113,11 @@ describe('docker-compose.yml', () => {
 
   it('sets only PARKING_* settings the node accepts', () => {
     expect(Object.keys(env).filter((k) => !SETTING_VARS.has(k) && !NON_SETTING_VARS.has(k))).toEqual([]);
-    expect(loadConfig({ env: { ...env, PARKING_ENV: 'production', PARKING_ADVERTISE_HOST: '172.18.0.3' } })).toMatchObject({ discovery: 'dns', dnsServers: ['127.0.0.11'], port: 4000 });
+    expect(loadConfig({ env: { ...env, PARKING_ENV: 'production', PARKING_ADVERTISE_HOST: '172.18.0.3' } })).toMatchObject({
+      discovery: 'dns',
+      dnsServers: ['127.0.0.11'],
+      port: 4000,
+    });
   });
 
   it('publishes no fixed host port, so --scale works', () => {

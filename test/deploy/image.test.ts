@@ -20,6 +20,7 @@ import { containerEnv } from './support/manifest-env.js';
 import { ROOT } from './support/paths.js';
 import { cleanLabLeftovers, PodLab, type Pod } from './support/pod-lab.js';
 import { waitFor } from './support/sh.js';
+import type { ClusterView, LotView, NodeStatus } from '../../src/types.js';
 
 const objects = renderKustomization(join(ROOT, 'k8s/overlays/minikube'));
 const sts = objects.find((o) => o.kind === 'StatefulSet') as any;
@@ -34,7 +35,16 @@ let baseImage = '';
 function runFlags(pod: Pod): string[] {
   const env = containerEnv(objects, container, { name: pod.name, namespace: 'default', podIP: pod.ip });
   const sc = container.securityContext;
-  const flags = ['--name', pod.app, '--network', `container:${pod.pause}`, '-v', `${pod.resolvConf}:/etc/resolv.conf:ro`, '--user', `${sts.spec.template.spec.securityContext.runAsUser}`];
+  const flags = [
+    '--name',
+    pod.app,
+    '--network',
+    `container:${pod.pause}`,
+    '-v',
+    `${pod.resolvConf}:/etc/resolv.conf:ro`,
+    '--user',
+    `${sts.spec.template.spec.securityContext.runAsUser}`,
+  ];
   if (sc.readOnlyRootFilesystem === true) flags.push('--read-only');
   if (sc.capabilities.drop.includes('ALL')) flags.push('--cap-drop', 'ALL');
   if (sc.allowPrivilegeEscalation === false) flags.push('--security-opt', 'no-new-privileges');
@@ -55,16 +65,17 @@ async function parking<T>(pod: Pod, ...args: string[]): Promise<T> {
   return JSON.parse(await mustDocker(['exec', pod.app, 'parking', ...args, '--json'])) as T;
 }
 
-interface Status { ready: boolean; membersAlive: number; gatesOwned: number[] }
-interface ClusterView { members: { name: string; status: string }[]; gates: { gate: number; node: string | null }[] }
-interface LotView { cars: { plate: string; gate: number; node: string }[] }
-
 /** Waits until the pod is ready with `members` alive; returns ms from `since`. */
 async function ready(pod: Pod, members: number, since: number, timeoutMs = 30_000): Promise<number> {
-  return waitFor(`${pod.name} ready with ${members} members`, async () => {
-    const s = await parking<Status>(pod, 'status');
-    return s.ready && s.membersAlive === members ? Date.now() - since : undefined;
-  }, timeoutMs, 100);
+  return waitFor(
+    `${pod.name} ready with ${members} members`,
+    async () => {
+      const s = await parking<NodeStatus>(pod, 'status');
+      return s.ready && s.membersAlive === members ? Date.now() - since : undefined;
+    },
+    timeoutMs,
+    100,
+  );
 }
 
 async function logsOf(pod: Pod): Promise<string> {
@@ -96,8 +107,15 @@ describe('the parking image in a pod lab', () => {
   it('builds from the Dockerfile on the stand-in Node base', async () => {
     const { ms, bytes, baseBytes } = await buildImage(baseImage);
     figures['image build (cold, no layer cache)'] = `${(ms / 1000).toFixed(1)} s`;
-    figures['image size'] = `${(bytes / 1e6).toFixed(0)} MB (base ${(baseBytes / 1e6).toFixed(0)} MB + parking ${((bytes - baseBytes) / 1e6).toFixed(1)} MB)`;
-    const config = JSON.parse(await mustDocker(['image', 'inspect', '-f', '{{json .Config}}', IMAGE])) as { User: string; ExposedPorts: object; StopSignal: string; Healthcheck: { Test: string[] }; Env: string[] };
+    figures['image size'] =
+      `${(bytes / 1e6).toFixed(0)} MB (base ${(baseBytes / 1e6).toFixed(0)} MB + parking ${((bytes - baseBytes) / 1e6).toFixed(1)} MB)`;
+    const config = JSON.parse(await mustDocker(['image', 'inspect', '-f', '{{json .Config}}', IMAGE])) as {
+      User: string;
+      ExposedPorts: object;
+      StopSignal: string;
+      Healthcheck: { Test: string[] };
+      Env: string[];
+    };
     expect(config.User).toBe('1000:1000');
     expect(Object.keys(config.ExposedPorts)).toEqual(['4000/tcp']);
     expect(config.StopSignal).toBe('SIGTERM');
@@ -119,7 +137,10 @@ describe('the parking image in a pod lab', () => {
       const times = await Promise.all(created.map((p) => ready(p, 3, t0)));
       figures['3 pods: docker run to all ready (joined, synced)'] = `${Math.max(...times)} ms (sandboxes ${t0 - started} ms before)`;
     } catch (err) {
-      throw new Error(`${String(err)}\n${(await Promise.all(created.map(logsOf))).join('\n')}\nDNS: ${lab.published().join(', ')}\n${lab.dnsLog()}`, { cause: err });
+      throw new Error(
+        `${String(err)}\n${(await Promise.all(created.map(logsOf))).join('\n')}\nDNS: ${lab.published().join(', ')}\n${lab.dnsLog()}`,
+        { cause: err },
+      );
     }
     const whoami = await mustDocker(['exec', created[0]!.app, 'id', '-u']);
     expect(whoami.trim()).toBe('1000');
@@ -141,7 +162,12 @@ describe('the parking image in a pod lab', () => {
 
   it('is healthy by its own HEALTHCHECK (node, no curl)', async () => {
     const app = live()[0]!.app;
-    await waitFor('docker health status healthy', async () => ((await mustDocker(['inspect', '-f', '{{.State.Health.Status}}', app])).trim() === 'healthy' ? true : undefined), 40_000, 500);
+    await waitFor(
+      'docker health status healthy',
+      async () => ((await mustDocker(['inspect', '-f', '{{.State.Health.Status}}', app])).trim() === 'healthy' ? true : undefined),
+      40_000,
+      500,
+    );
   }, 60_000);
 
   it('tracks cars entering by every gate through any pod', async () => {
@@ -247,10 +273,15 @@ async function recreate(pod: Pod): Promise<number> {
 /** Every live pod sees exactly the tracked cars (after replication settles). */
 async function lotComplete(): Promise<void> {
   for (const p of live()) {
-    await waitFor(`${p.name} to hold exactly the tracked cars`, async () => {
-      const cars = (await parking<LotView>(p, 'read')).cars.map((c) => c.plate).sort();
-      return JSON.stringify(cars) === JSON.stringify([...plates].sort()) ? true : undefined;
-    }, 10_000, 100);
+    await waitFor(
+      `${p.name} to hold exactly the tracked cars`,
+      async () => {
+        const cars = (await parking<LotView>(p, 'read')).cars.map((c) => c.plate).sort();
+        return JSON.stringify(cars) === JSON.stringify([...plates].sort()) ? true : undefined;
+      },
+      10_000,
+      100,
+    );
   }
 }
 
@@ -258,9 +289,14 @@ async function lotComplete(): Promise<void> {
 async function gatesOnLivePods(gates: number[]): Promise<void> {
   const names = new Set(live().map((p) => p.name));
   for (const p of live()) {
-    await waitFor(`${p.name} to place gates ${gates.join(',')} on live pods`, async () => {
-      const v = await parking<ClusterView>(p, 'gates');
-      return gates.every((g) => names.has(v.gates.find((x) => x.gate === g)?.node ?? '')) ? true : undefined;
-    }, 15_000, 100);
+    await waitFor(
+      `${p.name} to place gates ${gates.join(',')} on live pods`,
+      async () => {
+        const v = await parking<ClusterView>(p, 'gates');
+        return gates.every((g) => names.has(v.gates.find((x) => x.gate === g)?.node ?? '')) ? true : undefined;
+      },
+      15_000,
+      100,
+    );
   }
 }

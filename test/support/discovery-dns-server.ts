@@ -86,7 +86,8 @@ export class DiscoveryDnsServer extends EventEmitter<{ query: [] }> {
         answers.push({ type: 'SRV', name: question.name, ttl: TTL, data: { priority: 0, weight: 10, port: srv.port, target: srv.target } });
       }
     }
-    const flags = dnsPacket.AUTHORITATIVE_ANSWER | ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED) | (entry === undefined ? NXDOMAIN : 0);
+    const flags =
+      dnsPacket.AUTHORITATIVE_ANSWER | ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED) | (entry === undefined ? NXDOMAIN : 0);
     const response = dnsPacket.encode({ type: 'response', id: query.id ?? 0, flags, questions: [question], answers });
     this.#socket.send(response, rinfo.port, rinfo.address);
   }

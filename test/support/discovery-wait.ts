@@ -28,7 +28,13 @@ export function waitForPeerEvent(
 }
 
 /** Resolves once `condition()` is true, checking on each event of `emitter` named in `events`. */
-export function waitUntil(emitter: EventEmitter, events: string[], condition: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export function waitUntil(
+  emitter: EventEmitter,
+  events: string[],
+  condition: () => boolean,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const check = (): void => {
       if (!condition()) return;

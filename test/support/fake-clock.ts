@@ -108,7 +108,10 @@ export class FakeClock implements Clock {
   /** Fires the earliest timer due by `target` (ties: creation order); false when none is. */
   private fireNext(target: number): boolean {
     this.timers = this.timers.filter((t) => !t.cancelled);
-    const next = this.timers.reduce<Timer | undefined>((a, t) => (a === undefined || t.due < a.due || (t.due === a.due && t.id < a.id) ? t : a), undefined);
+    const next = this.timers.reduce<Timer | undefined>(
+      (a, t) => (a === undefined || t.due < a.due || (t.due === a.due && t.id < a.id) ? t : a),
+      undefined,
+    );
     if (next === undefined || next.due > target) return false;
     this.time = Math.max(this.time, next.due);
     if (next.every !== undefined) next.due += next.every;

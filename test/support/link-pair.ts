@@ -41,7 +41,15 @@ export function pair(): { clock: FakeClock; a: Side; b: Side; deliver: () => num
   const clock = new FakeClock();
   const make = (): Side => {
     const lot = new LotDocument();
-    const replicator = new Replicator({ lot, clock, logger: silentLogger(), registrar: new Registrar({ logger: silentLogger() }), antiEntropyIntervalMs: 1000, replicationAckTimeoutMs: 500, pushCoalesceMs: 0 });
+    const replicator = new Replicator({
+      lot,
+      clock,
+      logger: silentLogger(),
+      registrar: new Registrar({ logger: silentLogger() }),
+      antiEntropyIntervalMs: 1000,
+      replicationAckTimeoutMs: 500,
+      pushCoalesceMs: 0,
+    });
     return { lot, replicator, link: undefined as unknown as TestLink };
   };
   const a = make();
@@ -55,7 +63,7 @@ export function pair(): { clock: FakeClock; a: Side; b: Side; deliver: () => num
   /** Delivers every queued frame, both ways, until quiet; returns how many. */
   const deliver = () => {
     let n = 0;
-    for (let busy = true; busy; ) {
+    for (let busy = true; busy;) {
       busy = false;
       for (const side of [a, b]) {
         const frames = side.link.inbox.splice(0);
@@ -76,4 +84,3 @@ export interface Side {
   replicator: Replicator;
   link: TestLink;
 }
-

@@ -44,7 +44,10 @@ export interface MemoryCluster {
 
 const address = (name: string) => `memory://${name}`;
 
-export async function memoryCluster(names: string[], options: { seed?: number; config?: Partial<Record<keyof Config, unknown>> } = {}): Promise<MemoryCluster> {
+export async function memoryCluster(
+  names: string[],
+  options: { seed?: number; config?: Partial<Record<keyof Config, unknown>> } = {},
+): Promise<MemoryCluster> {
   const seed = options.seed ?? 1;
   const clock = new FakeClock();
   const random = seededRandom(seed);
@@ -65,7 +68,8 @@ export async function memoryCluster(names: string[], options: { seed?: number; c
         logger: logger.child({ node: name }),
         clock,
         random: seededRandom(seed * 1000 + nodes.size),
-        createTransport: (identity, admit) => network.createTransport({ identity, cookie: config.cookie, admit, address: address(name), logger }),
+        createTransport: (identity, admit) =>
+          network.createTransport({ identity, cookie: config.cookie, admit, address: address(name), logger }),
         createDiscovery: () => new ListDiscovery(known),
       });
       await node.start();

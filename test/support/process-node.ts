@@ -46,12 +46,18 @@ const running = new Set<Running>();
 /** Spawns `node <args>` (or any command with `command`) with piped stdio. */
 export function spawnProcess(args: string[], options: { env?: Record<string, string>; command?: string } = {}): Running {
   if (options.command === undefined && !existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build (npm test does)`);
-  const child = spawn(options.command ?? process.execPath, args, { cwd: ROOT, env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(options.command ?? process.execPath, args, {
+    cwd: ROOT,
+    env: childEnv(options.env),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? 128 + (SIGNALS[signal ?? ''] ?? 0))));
+  const exited = new Promise<number>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? 128 + (SIGNALS[signal ?? ''] ?? 0))),
+  );
   const proc: Running = {
     child,
     stdout: () => out,
@@ -106,15 +112,23 @@ export interface CliRun {
 }
 
 /** Runs `parking <args>` to completion (bounded), optionally feeding `input` on stdin. */
-export function runCli(args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(options.env), timeout: options.timeoutMs ?? 20_000 }, (error, stdout, stderr) => {
-      if (error !== null && typeof error.code !== 'number') {
-        reject(new Error(`parking ${args.join(' ')}: ${error.message}\n${stdout}\n${stderr}`));
-        return;
-      }
-      resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: ROOT, env: childEnv(options.env), timeout: options.timeoutMs ?? 20_000 },
+      (error, stdout, stderr) => {
+        if (error !== null && typeof error.code !== 'number') {
+          reject(new Error(`parking ${args.join(' ')}: ${error.message}\n${stdout}\n${stderr}`));
+          return;
+        }
+        resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr });
+      },
+    );
     child.stdin!.end(options.input ?? '');
   });
 }

@@ -56,15 +56,27 @@ export interface WsNode {
 }
 
 /** A started WsTransport behind its own HTTP server; cluster 'test' and cookie 'secret' unless given. */
-export async function startWsNode(name: string, options: Partial<Omit<WsTransportOptions, 'identity'>> & { cluster?: string; incarnation?: string } = {}): Promise<WsNode> {
+export async function startWsNode(
+  name: string,
+  options: Partial<Omit<WsTransportOptions, 'identity'>> & { cluster?: string; incarnation?: string } = {},
+): Promise<WsNode> {
   const server = await startPeerServer();
   const clock = (options.clock as FakeClock | undefined) ?? new FakeClock();
-  const identity: PeerIdentity = { cluster: options.cluster ?? 'test', name, incarnation: options.incarnation ?? randomId(), url: server.url };
+  const identity: PeerIdentity = {
+    cluster: options.cluster ?? 'test',
+    name,
+    incarnation: options.incarnation ?? randomId(),
+    url: server.url,
+  };
   const transport = new WsTransport({ cookie: 'secret', logger: silentLogger(), ...options, clock, identity });
   server.use(transport);
   await transport.start();
   return {
-    transport, server, identity, clock, address: server.address,
+    transport,
+    server,
+    identity,
+    clock,
+    address: server.address,
     stop: async () => {
       await transport.stop();
       await server.close();
@@ -73,7 +85,11 @@ export async function startWsNode(name: string, options: Partial<Omit<WsTranspor
 }
 
 /** Resolves with the arguments of the next `event` that satisfies `accept`. */
-export function nextEvent<T extends unknown[]>(emitter: EventEmitter, event: string, accept: (...args: T) => boolean = () => true): Promise<T> {
+export function nextEvent<T extends unknown[]>(
+  emitter: EventEmitter,
+  event: string,
+  accept: (...args: T) => boolean = () => true,
+): Promise<T> {
   return new Promise((resolve) => {
     const listener = (...args: unknown[]): void => {
       if (!accept(...(args as T))) return;

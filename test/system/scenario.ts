@@ -68,7 +68,15 @@ export class Scenario {
   #convergenceMs: number | null = null;
   #seq = 0;
 
-  private constructor(name: string, lab: Lab, agent: Agent, dns: ClusterDns | undefined, options: ScenarioOptions, workDir: string, logDir: string) {
+  private constructor(
+    name: string,
+    lab: Lab,
+    agent: Agent,
+    dns: ClusterDns | undefined,
+    options: ScenarioOptions,
+    workDir: string,
+    logDir: string,
+  ) {
     this.name = name;
     this.lab = lab;
     this.agent = agent;
@@ -227,7 +235,9 @@ export class Scenario {
     };
     const configFile = join(this.workDir, `load-${id}.json`);
     writeFileSync(configFile, JSON.stringify(config));
-    const proc = this.lab.spawn(host, [process.execPath, join(CLIENT_DIR, 'load.mjs'), configFile], { logFile: join(this.logDir, `load-${id}.log`) });
+    const proc = this.lab.spawn(host, [process.execPath, join(CLIENT_DIR, 'load.mjs'), configFile], {
+      logFile: join(this.logDir, `load-${id}.log`),
+    });
     this.#loads.push({ proc, file });
     return proc;
   }
@@ -269,7 +279,8 @@ export class Scenario {
     };
     writeFigures(RESULTS_DIR, figures);
     console.log(`[${this.name}] figures\n${formatFigures([figures])}\ncodes ${JSON.stringify(figures.codes)}`);
-    if (!check.ok) console.log(`[${this.name}] checker found ${check.violations.length} violation(s):\n${formatViolations(check.violations, this.startedAt)}`);
+    const violations = `${check.violations.length} violation(s):\n${formatViolations(check.violations, this.startedAt)}`;
+    if (!check.ok) console.log(`[${this.name}] checker found ${violations}`);
     if (lotsDiffer.length > 0) console.log(`[${this.name}] lots differ:\n${lotsDiffer.join('\n')}`);
     return { figures, check, history, lotsDiffer };
   }
@@ -283,8 +294,6 @@ export class Scenario {
 
 function readSamples(file: string): MonitorSample[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as MonitorSample);
+  const lines = readFileSync(file, 'utf8').split('\n');
+  return lines.filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as MonitorSample);
 }

@@ -113,14 +113,23 @@ describe('defaults of a run', () => {
 describe('presets', () => {
   it('Preset_DefaultIsLaptop_AndPARKING_ENVProductionSelectsKubernetes', () => {
     expect(loadConfig({ env: {} })).toMatchObject({ discovery: 'mdns', host: '127.0.0.1' });
-    expect(loadConfig({ env: { PARKING_ENV: 'production' } })).toMatchObject({ discovery: 'dns', host: '0.0.0.0', port: 4000, logFormat: 'json' });
+    expect(loadConfig({ env: { PARKING_ENV: 'production' } })).toMatchObject({
+      discovery: 'dns',
+      host: '0.0.0.0',
+      port: 4000,
+      logFormat: 'json',
+    });
     // NODE_ENV=test (set by test runners) does not select the test preset: only a name does.
     expect(loadConfig({ env: { NODE_ENV: 'test' } }).discovery).toBe('mdns');
   });
 
   it('Preset_ChosenByNameOrPARKING_PRESET_AndTheOptionWins', () => {
     expect(loadConfig({ env: { PARKING_PRESET: 'lan' } })).toMatchObject({ failureTimeoutMs: 5000, host: '0.0.0.0' });
-    expect(loadConfig({ env: { PARKING_PRESET: 'lan', PARKING_ENV: 'production' }, preset: 'test' })).toMatchObject({ discovery: 'none', port: 0, heartbeatIntervalMs: 100 });
+    expect(loadConfig({ env: { PARKING_PRESET: 'lan', PARKING_ENV: 'production' }, preset: 'test' })).toMatchObject({
+      discovery: 'none',
+      port: 0,
+      heartbeatIntervalMs: 100,
+    });
   });
 
   it('Preset_FileEnvAndFlagsStillWinOverIt', () => {
@@ -136,6 +145,7 @@ describe('presets', () => {
   });
 
   it('Preset_EveryShippedPresetIsValidOnItsOwn', () => {
-    for (const preset of ['laptop', 'lan', 'kubernetes', 'test']) expect(() => loadConfig({ env: {}, preset, flags: { peers: 'h:1' } })).not.toThrow();
+    for (const preset of ['laptop', 'lan', 'kubernetes', 'test'])
+      expect(() => loadConfig({ env: {}, preset, flags: { peers: 'h:1' } })).not.toThrow();
   });
 });

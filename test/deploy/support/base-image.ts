@@ -7,7 +7,18 @@
  * that goes into it, outside the repository; it is never committed.
  */
 import { createHash } from 'node:crypto';
-import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { mustDocker } from './dockerd.js';
 import { must } from './sh.js';
@@ -73,7 +84,23 @@ export async function ensureBaseImage(): Promise<{ image: string; built: boolean
   const tarball = join(CACHE_DIR, `base-${key}.tar`);
   const built = !existsSync(tarball);
   if (built) await buildRootfs(tarball);
-  writeFileSync(join(CACHE_DIR, 'README'), 'Stand-in Node base images for parking test:deploy (test/deploy/support/base-image.ts). Safe to delete.\n');
-  await mustDocker(['import', '--change', 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt', '--change', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '--change', 'CMD ["node"]', tarball, image], { timeoutMs: 180_000 });
+  writeFileSync(
+    join(CACHE_DIR, 'README'),
+    'Stand-in Node base images for parking test:deploy (test/deploy/support/base-image.ts). Safe to delete.\n',
+  );
+  await mustDocker(
+    [
+      'import',
+      '--change',
+      'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt',
+      '--change',
+      'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      '--change',
+      'CMD ["node"]',
+      tarball,
+      image,
+    ],
+    { timeoutMs: 180_000 },
+  );
   return { image, built, ms: Date.now() - started };
 }

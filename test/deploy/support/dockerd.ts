@@ -53,17 +53,27 @@ export function cleanDockerLeftovers(): void {
   }
   // containerd and the shims of our containers outlive a killed dockerd (they name our directory),
   // and the containers' processes outlive a killed shim: kill each such tree, leaves first.
-  const procs = trySync('ps', ['-eo', 'pid=,ppid=,args=']).split('\n').map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)).filter((m) => m !== null);
+  const procs = trySync('ps', ['-eo', 'pid=,ppid=,args='])
+    .split('\n')
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
+    .filter((m) => m !== null);
   const ours = procs.filter((m) => m[3]!.includes(`${RUN_DIR}/`) && Number(m[1]) !== process.pid).map((m) => m[1]!);
   const tree = (pid: string): string[] => [...procs.filter((m) => m[2] === pid).flatMap((m) => tree(m[1]!)), pid];
   for (const pid of new Set(ours.flatMap(tree))) trySync('kill', ['-9', pid]);
-  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((p) => p.startsWith(`${RUN_DIR}/`));
+  const mounts = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1] ?? '')
+    .filter((p) => p.startsWith(`${RUN_DIR}/`));
   for (const path of mounts.reverse()) trySync('umount', ['-l', path]);
   rmSync(RUN_DIR, { recursive: true, force: true });
 }
 
 /** The running engine; `stop()` ends it and removes its files. */
-export interface Dockerd { child: ChildProcess; log: () => string; stop(): Promise<void> }
+export interface Dockerd {
+  child: ChildProcess;
+  log: () => string;
+  stop(): Promise<void>;
+}
 
 /** Starts dockerd and waits until it answers. */
 export async function startDockerd(): Promise<Dockerd> {
@@ -71,16 +81,36 @@ export async function startDockerd(): Promise<Dockerd> {
   mkdirSync(join(RUN_DIR, 'cli'), { recursive: true });
   const logFile = join(RUN_DIR, 'dockerd.log');
   const out = openSync(logFile, 'a');
-  const child = spawn('dockerd', [
-    '--data-root', join(RUN_DIR, 'data'), '--exec-root', join(RUN_DIR, 'exec'), '--pidfile', PIDFILE, '--host', SOCKET,
-    '--bridge=none', '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false',
-  ], { stdio: ['ignore', out, out] });
+  const child = spawn(
+    'dockerd',
+    [
+      '--data-root',
+      join(RUN_DIR, 'data'),
+      '--exec-root',
+      join(RUN_DIR, 'exec'),
+      '--pidfile',
+      PIDFILE,
+      '--host',
+      SOCKET,
+      '--bridge=none',
+      '--iptables=false',
+      '--ip6tables=false',
+      '--ip-forward=false',
+      '--ip-masq=false',
+    ],
+    { stdio: ['ignore', out, out] },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
-  await waitFor('dockerd to answer', async () => {
-    if (child.exitCode !== null) throw new Error(`dockerd exited ${child.exitCode}:\n${log().slice(-2000)}`);
-    return (await docker(['version', '--format', '{{.Server.Version}}'])).code === 0 ? true : undefined;
-  }, 30_000, 100);
+  await waitFor(
+    'dockerd to answer',
+    async () => {
+      if (child.exitCode !== null) throw new Error(`dockerd exited ${child.exitCode}:\n${log().slice(-2000)}`);
+      return (await docker(['version', '--format', '{{.Server.Version}}'])).code === 0 ? true : undefined;
+    },
+    30_000,
+    100,
+  );
   return {
     child,
     log,

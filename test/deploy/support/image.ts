@@ -9,7 +9,9 @@ export const IMAGE = 'parking:local';
 export async function buildImage(baseImage: string): Promise<{ ms: number; bytes: number; baseBytes: number; log: string }> {
   const started = Date.now();
   // --network host: the build stage's `npm ci` needs the registry; the engine has no bridge.
-  const log = await mustDocker(['build', '--network', 'host', '--build-arg', `NODE_IMAGE=${baseImage}`, '-t', IMAGE, ROOT], { timeoutMs: 480_000 });
+  const log = await mustDocker(['build', '--network', 'host', '--build-arg', `NODE_IMAGE=${baseImage}`, '-t', IMAGE, ROOT], {
+    timeoutMs: 480_000,
+  });
   const ms = Date.now() - started;
   const bytes = Number((await mustDocker(['image', 'inspect', '-f', '{{.Size}}', IMAGE])).trim());
   const baseBytes = Number((await mustDocker(['image', 'inspect', '-f', '{{.Size}}', baseImage])).trim());

@@ -38,13 +38,24 @@ export async function schemaErrors(objects: K8sObject[]): Promise<string[]> {
 export function unknownFieldErrors(objects: K8sObject[]): string[] {
   // The file sits next to this one so that `kubernetes-models` resolves from the repository.
   const file = join(HERE, '__rendered_manifests__.ts');
-  const lines = objects.map((o, i) => `import type { I${o.kind} as T${i} } from '${modulePath(o)}';\nexport const o${i}: T${i} = ${JSON.stringify(o, null, 1)};`);
+  const lines = objects.map(
+    (o, i) => `import type { I${o.kind} as T${i} } from '${modulePath(o)}';\nexport const o${i}: T${i} = ${JSON.stringify(o, null, 1)};`,
+  );
   const source = lines.join('\n');
-  const options: ts.CompilerOptions = { strict: true, noEmit: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, types: [], skipLibCheck: true };
+  const options: ts.CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    types: [],
+    skipLibCheck: true,
+  };
   const host = ts.createCompilerHost(options);
   // eslint-disable-next-line @typescript-eslint/unbound-method -- each is called back with host as this (.call)
   const { getSourceFile, fileExists, readFile } = host;
-  host.getSourceFile = (name, lang, ...rest) => (name === file ? ts.createSourceFile(name, source, lang) : getSourceFile.call(host, name, lang, ...rest));
+  host.getSourceFile = (name, lang, ...rest) =>
+    name === file ? ts.createSourceFile(name, source, lang) : getSourceFile.call(host, name, lang, ...rest);
   host.fileExists = (name) => name === file || fileExists.call(host, name);
   host.readFile = (name) => (name === file ? source : readFile.call(host, name));
   const program = ts.createProgram([file], options, host);

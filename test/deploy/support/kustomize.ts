@@ -11,9 +11,21 @@ import { parse, parseAllDocuments } from 'yaml';
 /** A rendered Kubernetes object. */
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; [k: string]: unknown }; [k: string]: unknown };
 
-interface ImageRule { name: string; newName?: string; newTag?: string; digest?: string }
-interface Op { op: 'add' | 'replace' | 'remove'; path: string; value?: unknown }
-interface Patch { target: { kind?: string; name?: string }; patch: string }
+interface ImageRule {
+  name: string;
+  newName?: string;
+  newTag?: string;
+  digest?: string;
+}
+interface Op {
+  op: 'add' | 'replace' | 'remove';
+  path: string;
+  value?: unknown;
+}
+interface Patch {
+  target: { kind?: string; name?: string };
+  patch: string;
+}
 
 const KNOWN_FIELDS = new Set(['apiVersion', 'kind', 'resources', 'images', 'patches']);
 
@@ -51,7 +63,9 @@ function readObjects(path: string): K8sObject[] {
 }
 
 function applyPatch(objects: K8sObject[], patch: Patch, file: string): void {
-  const targets = objects.filter((o) => (patch.target.kind ?? o.kind) === o.kind && (patch.target.name ?? o.metadata.name) === o.metadata.name);
+  const targets = objects.filter(
+    (o) => (patch.target.kind ?? o.kind) === o.kind && (patch.target.name ?? o.metadata.name) === o.metadata.name,
+  );
   if (targets.length === 0) throw new Error(`${file}: a patch matches no object`);
   const ops = parse(patch.patch) as Op[];
   if (!Array.isArray(ops)) throw new Error(`${file}: only JSON 6902 patches (a list of ops) are supported`);
@@ -60,7 +74,10 @@ function applyPatch(objects: K8sObject[], patch: Patch, file: string): void {
 
 // RFC 6901 pointer segments; "~1" is "/" and "~0" is "~".
 function applyOp(root: unknown, op: Op, where: string): void {
-  const parts = op.path.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = op.path
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   const last = parts.pop();
   if (last === undefined) throw new Error(`${where}: empty patch path`);
   let node = root as Record<string, unknown>;
@@ -86,7 +103,7 @@ function applyOp(root: unknown, op: Op, where: string): void {
 
 /** Every container list of a workload (pod template) or a Pod. */
 export function containersOf(o: K8sObject): Record<string, unknown>[] {
-  const spec = o.spec as { template?: { spec?: Record<string, unknown> } } & Record<string, unknown> | undefined;
+  const spec = o.spec as ({ template?: { spec?: Record<string, unknown> } } & Record<string, unknown>) | undefined;
   const pod = o.kind === 'Pod' ? spec : spec?.template?.spec;
   if (pod === undefined) return [];
   return [...((pod.containers as Record<string, unknown>[]) ?? []), ...((pod.initContainers as Record<string, unknown>[]) ?? [])];

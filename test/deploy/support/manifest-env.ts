@@ -13,11 +13,26 @@ export const NON_SETTING_VARS = new Set(['PARKING_ENV', 'PARKING_HISTORY', 'PARK
 /** The variable of every setting in src/config/schema.ts (dnsName -> PARKING_DNS_NAME). */
 export const SETTING_VARS = new Set(configKeys.map((k) => envName(k)));
 
-interface EnvVar { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } } }
-interface Container { env?: EnvVar[]; envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[] }
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: {
+    fieldRef?: { fieldPath: string };
+    secretKeyRef?: { name: string; key: string };
+    configMapKeyRef?: { name: string; key: string };
+  };
+}
+interface Container {
+  env?: EnvVar[];
+  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
+}
 
 /** Sample downward-API values for a pod. */
-export interface PodFacts { name: string; namespace: string; podIP: string }
+export interface PodFacts {
+  name: string;
+  namespace: string;
+  podIP: string;
+}
 
 function find(objects: K8sObject[], kind: string, name: string): K8sObject {
   const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
@@ -37,11 +52,17 @@ function secretValue(secret: K8sObject, key: string): string {
  * The container's environment. Throws when it references a ConfigMap or Secret that is not among
  * `objects` (pass `external` for Secrets an operator creates by hand).
  */
-export function containerEnv(objects: K8sObject[], container: Container, pod: PodFacts, external: Record<string, Record<string, string>> = {}): Record<string, string> {
+export function containerEnv(
+  objects: K8sObject[],
+  container: Container,
+  pod: PodFacts,
+  external: Record<string, Record<string, string>> = {},
+): Record<string, string> {
   const env: Record<string, string> = {};
   const secret = (name: string, key: string) => external[name]?.[key] ?? secretValue(find(objects, 'Secret', name), key);
   for (const from of container.envFrom ?? []) {
-    if (from.configMapRef !== undefined) Object.assign(env, find(objects, 'ConfigMap', from.configMapRef.name).data as Record<string, string>);
+    if (from.configMapRef !== undefined)
+      Object.assign(env, find(objects, 'ConfigMap', from.configMapRef.name).data as Record<string, string>);
     if (from.secretRef !== undefined) throw new Error('secretRef in envFrom is not expected');
   }
   const fields: Record<string, string> = { 'metadata.name': pod.name, 'metadata.namespace': pod.namespace, 'status.podIP': pod.podIP };
@@ -56,7 +77,9 @@ export function containerEnv(objects: K8sObject[], container: Container, pod: Po
     } else if (v.valueFrom?.secretKeyRef !== undefined) {
       env[v.name] = secret(v.valueFrom.secretKeyRef.name, v.valueFrom.secretKeyRef.key);
     } else if (v.valueFrom?.configMapKeyRef !== undefined) {
-      env[v.name] = (find(objects, 'ConfigMap', v.valueFrom.configMapKeyRef.name).data as Record<string, string>)[v.valueFrom.configMapKeyRef.key]!;
+      env[v.name] = (find(objects, 'ConfigMap', v.valueFrom.configMapKeyRef.name).data as Record<string, string>)[
+        v.valueFrom.configMapKeyRef.key
+      ]!;
     } else {
       throw new Error(`env ${v.name} has no value`);
     }

@@ -28,9 +28,15 @@ const HOSTS_DIR = join(DIR, 'hosts');
 
 /** Removes whatever a lab with our prefix left: namespaces (and their processes), files, route. */
 export function cleanLabLeftovers(): void {
-  const names = trySync('ip', ['netns', 'list']).split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(PREFIX));
+  const names = trySync('ip', ['netns', 'list'])
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => n.startsWith(PREFIX));
   for (const ns of names) {
-    for (const pid of trySync('ip', ['netns', 'pids', ns]).split(/\s+/).filter((p) => /^\d+$/.test(p))) trySync('kill', ['-9', pid]);
+    for (const pid of trySync('ip', ['netns', 'pids', ns])
+      .split(/\s+/)
+      .filter((p) => /^\d+$/.test(p)))
+      trySync('kill', ['-9', pid]);
     trySync('ip', ['netns', 'delete', ns]);
   }
   rmSync(DIR, { recursive: true, force: true });
@@ -38,7 +44,14 @@ export function cleanLabLeftovers(): void {
 }
 
 /** A pod of the lab: its namespace, address and pause container. */
-export interface Pod { name: string; ip: string; ns: string; pause: string; app: string; resolvConf: string }
+export interface Pod {
+  name: string;
+  ip: string;
+  ns: string;
+  pause: string;
+  app: string;
+  resolvConf: string;
+}
 
 export class PodLab {
   readonly pods = new Map<string, Pod>();
@@ -60,15 +73,47 @@ export class PodLab {
     await must('ip', ['netns', 'add', DNS_NS]);
     await lab.plug(DNS_NS, DNS_IP, 'p2');
     mkdirSync(HOSTS_DIR, { recursive: true, mode: 0o755 });
-    lab.dnsmasq = spawn('ip', ['netns', 'exec', DNS_NS, 'dnsmasq', '--keep-in-foreground', '--log-facility=-', '--conf-file=/dev/null', '--no-resolv', '--no-hosts',
-      '--bind-interfaces', `--listen-address=${DNS_IP}`, '--local=/cluster.local/', '--local-ttl=1', `--hostsdir=${HOSTS_DIR}`, '--pid-file='], { stdio: ['ignore', 'pipe', 'pipe'] });
+    lab.dnsmasq = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        DNS_NS,
+        'dnsmasq',
+        '--keep-in-foreground',
+        '--log-facility=-',
+        '--conf-file=/dev/null',
+        '--no-resolv',
+        '--no-hosts',
+        '--bind-interfaces',
+        `--listen-address=${DNS_IP}`,
+        '--local=/cluster.local/',
+        '--local-ttl=1',
+        `--hostsdir=${HOSTS_DIR}`,
+        '--pid-file=',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     for (const s of [lab.dnsmasq.stdout!, lab.dnsmasq.stderr!]) s.setEncoding('utf8').on('data', (d: string) => (lab.dnsmasqLog += d));
     return lab;
   }
 
   /** A veth from namespace `ns` (by name, or a PID) to the switch, with `ip`, no default route. */
   private async plug(ns: string, ip: string, port: string, nsPid?: number): Promise<void> {
-    await must('ip', ['link', 'add', 'eth0', 'netns', nsPid === undefined ? ns : String(nsPid), 'type', 'veth', 'peer', 'name', port, 'netns', SWITCH]);
+    await must('ip', [
+      'link',
+      'add',
+      'eth0',
+      'netns',
+      nsPid === undefined ? ns : String(nsPid),
+      'type',
+      'veth',
+      'peer',
+      'name',
+      port,
+      'netns',
+      SWITCH,
+    ]);
     await must('ip', ['-n', SWITCH, 'link', 'set', port, 'master', 'br0', 'up']);
     await must('ip', ['-n', ns, 'addr', 'add', `${ip}/24`, 'dev', 'eth0']);
     await must('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
@@ -82,13 +127,30 @@ export class PodLab {
     const index = this.nextIndex++;
     const ip = `${NET}.${index}`;
     const pause = `${PREFIX}pause-${name}`;
-    await mustDocker(['run', '-d', '--name', pause, '--hostname', name, '--network', 'none', '--entrypoint', 'tini', this.pauseImage, '--', 'sleep', 'infinity']);
+    await mustDocker([
+      'run',
+      '-d',
+      '--name',
+      pause,
+      '--hostname',
+      name,
+      '--network',
+      'none',
+      '--entrypoint',
+      'tini',
+      this.pauseImage,
+      '--',
+      'sleep',
+      'infinity',
+    ]);
     const pid = Number((await mustDocker(['inspect', '-f', '{{.State.Pid}}', pause])).trim());
     const ns = `${PREFIX}${name}`;
     await must('ip', ['netns', 'attach', ns, String(pid)]);
     await this.plug(ns, ip, `p${index}`, pid);
     const resolvConf = join(DIR, `${name}.resolv.conf`);
-    writeFileSync(resolvConf, `nameserver ${DNS_IP}\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n`, { mode: 0o644 });
+    writeFileSync(resolvConf, `nameserver ${DNS_IP}\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n`, {
+      mode: 0o644,
+    });
     const pod: Pod = { name, ip, ns, pause, app: `${PREFIX}${name}`, resolvConf };
     this.pods.set(name, pod);
     return pod;

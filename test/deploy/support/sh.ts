@@ -1,15 +1,28 @@
 /** Running commands for the deploy tests: output captured, failures thrown with stderr. */
 import { execFile, execFileSync } from 'node:child_process';
 
-export interface ShResult { code: number; stdout: string; stderr: string }
+export interface ShResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs a command; never throws (look at `code`). */
-export function sh(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<ShResult> {
+export function sh(
+  cmd: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {},
+): Promise<ShResult> {
   return new Promise((resolve) => {
-    const child = execFile(cmd, args, { env: options.env ?? process.env, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1;
-      resolve({ code, stdout, stderr: err !== null && stderr === '' ? err.message : stderr });
-    });
+    const child = execFile(
+      cmd,
+      args,
+      { env: options.env ?? process.env, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1;
+        resolve({ code, stdout, stderr: err !== null && stderr === '' ? err.message : stderr });
+      },
+    );
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }
@@ -44,7 +57,8 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last === undefined ? '' : `: ${JSON.stringify(last)}`}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last === undefined ? '' : `: ${JSON.stringify(last)}`}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

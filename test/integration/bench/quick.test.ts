@@ -16,9 +16,14 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 describe('npm run bench', () => {
   it('--smoke runs every scenario against real processes and writes a results file', async () => {
     const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [join(ROOT, 'dist', 'bench', 'run.js'), '--smoke', '--out', out], { cwd: ROOT, timeout: 110_000, maxBuffer: 4 << 20 }, (error, so, se) => {
-        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 99, stdout: so, stderr: se });
-      });
+      execFile(
+        process.execPath,
+        [join(ROOT, 'dist', 'bench', 'run.js'), '--smoke', '--out', out],
+        { cwd: ROOT, timeout: 110_000, maxBuffer: 4 << 20 },
+        (error, so, se) => {
+          resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 99, stdout: so, stderr: se });
+        },
+      );
     });
     expect(code, stderr).toBe(0);
     const files = readdirSync(out).filter((f) => f.endsWith('.json'));

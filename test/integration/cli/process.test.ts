@@ -73,7 +73,11 @@ describe('parking track-entry, track-exit, read, status, members, gates', () => 
   });
 
   it('prints status, members and gates', async () => {
-    const [status, members, gates] = await Promise.all([runCli(['status', ...at(lot)]), runCli(['members', ...at(lot)]), runCli(['gates', ...at(lot)])]);
+    const [status, members, gates] = await Promise.all([
+      runCli(['status', ...at(lot)]),
+      runCli(['members', ...at(lot)]),
+      runCli(['gates', ...at(lot)]),
+    ]);
     expect(status.stdout).toMatch(/^node +cli-a \(http:\/\/127\.0\.0\.1:\d+\)\n[\s\S]*gates +4 \(owned here: 1, 2, 3, 4\)/);
     expect(members.stdout).toMatch(/^NAME +STATUS +URL +SINCE\ncli-a \(self\) +alive +http:\/\/127\.0\.0\.1:\d+/);
     expect(gates.stdout.trim().split('\n')).toHaveLength(5);
@@ -154,14 +158,26 @@ describe('startup cost of the client commands', () => {
     const dir = mkdtempSync(join(tmpdir(), 'parking-trace-'));
     const trace = join(dir, 'modules.txt');
     const hooks = join(dir, 'hooks.mjs');
-    writeFileSync(hooks, `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(trace)}, url + '\\n'); return next(url, context); }\n`);
+    writeFileSync(
+      hooks,
+      `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(trace)}, url + '\\n'); return next(url, context); }\n`,
+    );
     const register = join(dir, 'register.mjs');
     writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`);
     const r = await runCli(['track-entry', 'TRACE 1', '1', ...at(lot)], { env: { NODE_OPTIONS: `--import ${register}` } });
     expect(r.code, r.stderr).toBe(0);
     const loaded = readFileSync(trace, 'utf8');
     expect(loaded).toContain('/dist/src/api/client.js');
-    for (const heavy of ['/node_modules/yjs/', '/node_modules/ws/', '/node_modules/zod/', '/node_modules/prom-client/', '/node_modules/pino/', '/dist/src/api/server.js', '/dist/src/node.js', '/dist/src/repl/']) {
+    for (const heavy of [
+      '/node_modules/yjs/',
+      '/node_modules/ws/',
+      '/node_modules/zod/',
+      '/node_modules/prom-client/',
+      '/node_modules/pino/',
+      '/dist/src/api/server.js',
+      '/dist/src/node.js',
+      '/dist/src/repl/',
+    ]) {
       expect(loaded, heavy).not.toContain(heavy);
     }
   });

@@ -19,7 +19,9 @@ afterEach(async () => {
 });
 
 it('Join_WithDnsDiscovery_ANodeWhoseFirstAnswerIsLateWaitsForItAndJoinsHoldingTheLot', async () => {
-  const a = await createNode(loadConfig({ env: {}, flags: { name: 'a', host: '127.0.0.2', port: 0, discovery: 'none', logLevel: 'silent' } }));
+  const a = await createNode(
+    loadConfig({ env: {}, flags: { name: 'a', host: '127.0.0.2', port: 0, discovery: 'none', logLevel: 'silent' } }),
+  );
   nodes.push(a);
   await a.start();
   const port = Number(new URL(a.url).port);
@@ -28,7 +30,20 @@ it('Join_WithDnsDiscovery_ANodeWhoseFirstAnswerIsLateWaitsForItAndJoinsHoldingTh
   dns = await DiscoveryDnsServer.start();
   dns.records.set('parking.test', { a: ['127.0.0.2'] });
   dns.silent = true; // the fault: the first query is lost
-  const b = await createNode(loadConfig({ env: {}, flags: { name: 'b', host: '127.0.0.1', port, discovery: 'dns', dnsName: 'parking.test', dnsServers: [dns.address], logLevel: 'silent' } }));
+  const b = await createNode(
+    loadConfig({
+      env: {},
+      flags: {
+        name: 'b',
+        host: '127.0.0.1',
+        port,
+        discovery: 'dns',
+        dnsName: 'parking.test',
+        dnsServers: [dns.address],
+        logLevel: 'silent',
+      },
+    }),
+  );
   nodes.push(b);
   await b.start();
   await eventually(() => dns!.queries > 0);

@@ -10,23 +10,38 @@ import { eventually } from '../../support/eventually.js';
 afterEach(killAll);
 
 async function meshed(nodes: NodeProcess[]): Promise<void> {
-  await eventually(async () => {
-    for (const node of nodes) {
-      const view = await node.client.cluster();
-      const alive = view.members.filter((m) => m.status === 'alive').map((m) => m.name);
-      if (!nodes.every((n) => alive.includes(n.name))) return false;
-      if (!(await node.client.ready()).ready) return false;
-    }
-    const tables = await Promise.all(nodes.map(async (n) => JSON.stringify((await n.client.cluster()).gates.map((g) => g.node))));
-    return new Set(tables).size === 1;
-  }, { timeoutMs: 20_000, message: 'every node sees every other alive' });
+  await eventually(
+    async () => {
+      for (const node of nodes) {
+        const view = await node.client.cluster();
+        const alive = view.members.filter((m) => m.status === 'alive').map((m) => m.name);
+        if (!nodes.every((n) => alive.includes(n.name))) return false;
+        if (!(await node.client.ready()).ready) return false;
+      }
+      const tables = await Promise.all(nodes.map(async (n) => JSON.stringify((await n.client.cluster()).gates.map((g) => g.node))));
+      return new Set(tables).size === 1;
+    },
+    { timeoutMs: 20_000, message: 'every node sees every other alive' },
+  );
 }
 
 async function staticCluster(n: number, extra: string[] = []): Promise<NodeProcess[]> {
   const first = await startProcess(['--port', '0', '--name', 'p1', '--discovery', 'none', ...extra]);
   const nodes = [first];
   for (let i = 2; i <= n; i++) {
-    nodes.push(await startProcess(['--port', '0', '--name', `p${i}`, '--discovery', 'static', '--peers', nodes.map((x) => x.host).join(','), ...extra]));
+    nodes.push(
+      await startProcess([
+        '--port',
+        '0',
+        '--name',
+        `p${i}`,
+        '--discovery',
+        'static',
+        '--peers',
+        nodes.map((x) => x.host).join(','),
+        ...extra,
+      ]),
+    );
   }
   await meshed(nodes);
   return nodes;
@@ -135,7 +150,18 @@ describe('a cluster of real processes on loopback', () => {
 
   it('refuses a peer with the wrong cookie, and a second live node with a name already in the cluster', async () => {
     const [p1] = await staticCluster(1);
-    const intruder = await startProcess(['--port', '0', '--name', 'x1', '--discovery', 'static', '--peers', p1!.host, '--cookie', 'not-the-cookie']);
+    const intruder = await startProcess([
+      '--port',
+      '0',
+      '--name',
+      'x1',
+      '--discovery',
+      'static',
+      '--peers',
+      p1!.host,
+      '--cookie',
+      'not-the-cookie',
+    ]);
     await eventually(() => /bad-cookie/.test(p1!.stderr()) && /bad-cookie/.test(intruder.stderr()));
     const twin = await startProcess(['--port', '0', '--name', 'p1', '--discovery', 'static', '--peers', p1!.host]);
     await eventually(() => /duplicate-name/.test(p1!.stderr()) || /duplicate-name/.test(twin.stderr()));

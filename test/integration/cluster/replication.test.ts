@@ -9,19 +9,23 @@ afterEach(async () => {
   nodes = [];
 });
 
-const allAlive = (ns: Node[]) => eventually(async () => {
-  for (const n of ns) {
-    const view = await n.cluster();
-    if (view.members.filter((m) => m.status === 'alive').length !== ns.length) return false;
-    if (!n.readiness().ready) return false;
-  }
-  const tables = await Promise.all(ns.map(async (n) => JSON.stringify((await n.cluster()).gates.map((g) => g.node))));
-  return new Set(tables).size === 1;
-}, { message: 'every node sees every other alive and one gate table' });
+const allAlive = (ns: Node[]) =>
+  eventually(
+    async () => {
+      for (const n of ns) {
+        const view = await n.cluster();
+        if (view.members.filter((m) => m.status === 'alive').length !== ns.length) return false;
+        if (!n.readiness().ready) return false;
+      }
+      const tables = await Promise.all(ns.map(async (n) => JSON.stringify((await n.cluster()).gates.map((g) => g.node))));
+      return new Set(tables).size === 1;
+    },
+    { message: 'every node sees every other alive and one gate table' },
+  );
 
 describe('a cluster of in-process nodes on real WebSockets', () => {
   it('a lone node runs every gate and accepts entries and exits', async () => {
-    const [n1] = nodes = [await startNode({ name: 'solo' })];
+    const [n1] = (nodes = [await startNode({ name: 'solo' })]);
     const car = await n1!.trackEntry(' abc  123 ', 2);
     expect(car).toMatchObject({ plate: 'ABC 123', gate: 2, node: 'solo' });
     expect((await n1!.cluster()).gates.every((g) => g.node === 'solo')).toBe(true);

@@ -81,17 +81,28 @@ export function checkLot(history: Op[], finalCars: Car[], windows: Window[] = []
     if (shown !== undefined) {
       const source = okEntries.find((v) => sameCar(v.car, shown));
       if (source === undefined) {
-        if (!hasInfoEntry) violations.push({ kind: 'ghost-car', plate, message: `inside as ${JSON.stringify(shown)}, a car no entry created`, ops });
+        if (!hasInfoEntry)
+          violations.push({ kind: 'ghost-car', plate, message: `inside as ${JSON.stringify(shown)}, a car no entry created`, ops });
         continue;
       }
       const remover = surelyRemoved(source, exits, windows);
       if (remover !== undefined) {
-        violations.push({ kind: 'lost-exit', plate, message: `inside (visit of ${source.id}), but exit ${remover.id} was acknowledged after it and must have removed it`, ops });
+        violations.push({
+          kind: 'lost-exit',
+          plate,
+          message: `inside (visit of ${source.id}), but exit ${remover.id} was acknowledged after it and must have removed it`,
+          ops,
+        });
       }
     } else {
       for (const v of okEntries) {
         if (!exits.some((e) => mayObserve(v, e))) {
-          violations.push({ kind: 'lost-entry', plate, message: `outside, but entry ${v.id} was acknowledged and no exit could have removed it`, ops });
+          violations.push({
+            kind: 'lost-entry',
+            plate,
+            message: `outside, but entry ${v.id} was acknowledged and no exit could have removed it`,
+            ops,
+          });
           break;
         }
       }
@@ -112,14 +123,13 @@ export function compareLots(lots: { node: string; cars: Car[] }[]): string[] {
     const other = new Set(lot.cars.map(key));
     const missing = [...base].filter((k) => !other.has(k));
     const extra = [...other].filter((k) => !base.has(k));
-    if (missing.length > 0 || extra.length > 0) diffs.push(`${lot.node} vs ${first.node}: missing ${missing.join(', ') || '-'}; extra ${extra.join(', ') || '-'}`);
+    if (missing.length > 0 || extra.length > 0)
+      diffs.push(`${lot.node} vs ${first.node}: missing ${missing.join(', ') || '-'}; extra ${extra.join(', ') || '-'}`);
   }
   return diffs;
 }
 
 /** A readable report of the violations, operation by operation (times relative to `t0`). */
 export function formatViolations(violations: Violation[], t0: number): string {
-  return violations
-    .map((v) => [`${v.kind} ${v.plate}: ${v.message}`, ...v.ops.map((o) => `    ${formatOp(o, t0)}`)].join('\n'))
-    .join('\n');
+  return violations.map((v) => [`${v.kind} ${v.plate}: ${v.message}`, ...v.ops.map((o) => `    ${formatOp(o, t0)}`)].join('\n')).join('\n');
 }

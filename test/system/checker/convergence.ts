@@ -33,7 +33,11 @@ export function judgeConvergence(answers: NodeAnswers[], expected: string[], gat
       problems.push(`${a.url} did not answer`);
       continue;
     }
-    const alive = a.cluster.members.filter((m) => m.status === 'alive').map((m) => m.name).sort().join(',');
+    const alive = a.cluster.members
+      .filter((m) => m.status === 'alive')
+      .map((m) => m.name)
+      .sort()
+      .join(',');
     if (alive !== want) problems.push(`${a.cluster.self} sees alive [${alive}], want [${want}]`);
   }
   if (problems.length > 0) return { ok: false, problems };
@@ -44,8 +48,10 @@ export function judgeConvergence(answers: NodeAnswers[], expected: string[], gat
     const running = full.filter((a) => a.status.gatesOwned.includes(gate)).map((a) => a.status.name);
     const [owner] = [...owners];
     if (owners.size !== 1) problems.push(`gate ${gate}: views disagree on its owner: ${[...owners].join(', ')}`);
-    else if (owner === null || owner === undefined || !expected.includes(owner)) problems.push(`gate ${gate}: owner ${String(owner)} is not a live node`);
-    else if (running.length !== 1 || running[0] !== owner) problems.push(`gate ${gate}: owner ${owner} on every view, but run by [${running.join(', ')}]`);
+    else if (owner === null || owner === undefined || !expected.includes(owner))
+      problems.push(`gate ${gate}: owner ${String(owner)} is not a live node`);
+    else if (running.length !== 1 || running[0] !== owner)
+      problems.push(`gate ${gate}: owner ${owner} on every view, but run by [${running.join(', ')}]`);
   }
   return { ok: problems.length === 0, problems };
 }

@@ -44,7 +44,15 @@ async function monitorLoop() {
     const results = await getAll(m.urls, '/status', Math.max(300, m.intervalMs * 2));
     const nodes = results.map((r) =>
       r.status === 200 && r.body
-        ? { url: r.url, name: r.body.name, gatesOwned: r.body.gatesOwned, occupied: r.body.occupied, spaces: r.body.spaces, ready: r.body.ready, membersAlive: r.body.membersAlive }
+        ? {
+            url: r.url,
+            name: r.body.name,
+            gatesOwned: r.body.gatesOwned,
+            occupied: r.body.occupied,
+            spaces: r.body.spaces,
+            ready: r.body.ready,
+            membersAlive: r.body.membersAlive,
+          }
         : { url: r.url, error: r.error ?? `HTTP ${r.status}` },
     );
     appendFileSync(m.file, JSON.stringify({ t: started, nodes }) + '\n');

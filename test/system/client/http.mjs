@@ -46,7 +46,12 @@ export function request(url, method, body, opts = {}) {
       req.destroy();
       done({ error: 'TIMEOUT', sent: true });
     }, timeoutMs);
-    req.on('error', (/** @type {NodeJS.ErrnoException} */ err) => done({ error: err.code ?? err.message, sent: err.code !== 'ECONNREFUSED' && err.code !== 'EHOSTUNREACH' && err.code !== 'ENETUNREACH' }));
+    req.on('error', (/** @type {NodeJS.ErrnoException} */ err) =>
+      done({
+        error: err.code ?? err.message,
+        sent: err.code !== 'ECONNREFUSED' && err.code !== 'EHOSTUNREACH' && err.code !== 'ENETUNREACH',
+      }),
+    );
     req.on('response', (res) => {
       const chunks = /** @type {Buffer[]} */ ([]);
       res.on('data', (c) => chunks.push(c));

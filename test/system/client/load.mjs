@@ -62,7 +62,12 @@ async function operation(worker) {
     attempts++;
     const list = targets();
     node = /** @type {string} */ (pick(list));
-    const r = await request(`${node}/${op === 'entry' ? 'entries' : 'exits'}`, 'POST', { plate, gate }, { timeoutMs: c.requestTimeoutMs, headers: { 'idempotency-key': id } });
+    const r = await request(
+      `${node}/${op === 'entry' ? 'entries' : 'exits'}`,
+      'POST',
+      { plate, gate },
+      { timeoutMs: c.requestTimeoutMs, headers: { 'idempotency-key': id } },
+    );
     last = r;
     const code = r.body?.error?.code;
     tries.push(`${node.replace('http://', '')} ${r.status ?? ''} ${code ?? r.error ?? ''}`.trim());

@@ -100,7 +100,10 @@ export function parseResolved(line: string): AvahiService | undefined {
   if (f.length < 10) return undefined;
   const unescape = (s: string) => s.replace(/\\(\d{3})/g, (_, d: string) => String.fromCharCode(Number(d))).replace(/\\(.)/g, '$1');
   const txt: Record<string, string> = {};
-  for (const m of f.slice(9).join(';').matchAll(/"((?:[^"\\]|\\.)*)"/g)) {
+  for (const m of f
+    .slice(9)
+    .join(';')
+    .matchAll(/"((?:[^"\\]|\\.)*)"/g)) {
     const kv = unescape(m[1]!);
     const eq = kv.indexOf('=');
     if (eq > 0) txt[kv.slice(0, eq)] = kv.slice(eq + 1);

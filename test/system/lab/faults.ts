@@ -36,12 +36,17 @@ export function thaw(node: LabNode): void {
 }
 
 function dropRules(pairs: [Host, Host][]): string {
-  return pairs.map(([a, b]) => `    iifname "${a.port}" oifname "${b.port}" drop\n    iifname "${b.port}" oifname "${a.port}" drop\n`).join('');
+  return pairs
+    .map(([a, b]) => `    iifname "${a.port}" oifname "${b.port}" drop\n    iifname "${b.port}" oifname "${a.port}" drop\n`)
+    .join('');
 }
 
 async function replaceTable(lab: Lab, table: string, body: string): Promise<void> {
   await lab.inSwitch(['nft', 'delete', 'table', 'bridge', table]).catch(() => undefined);
-  await lab.inSwitch(['nft', '-f'], `table bridge ${table} {\n  chain forward {\n    type filter hook forward priority 0; policy accept;\n${body}  }\n}\n`);
+  await lab.inSwitch(
+    ['nft', '-f'],
+    `table bridge ${table} {\n  chain forward {\n    type filter hook forward priority 0; policy accept;\n${body}  }\n}\n`,
+  );
 }
 
 /** Cuts the network into groups: no frame crosses between hosts of different groups. */
@@ -64,7 +69,11 @@ export async function heal(lab: Lab): Promise<void> {
 /** Drops `percent`% of the frames from and to the host, at random (nftables numgen). */
 export async function packetLoss(lab: Lab, host: Host, percent: number): Promise<void> {
   const p = Math.round(percent);
-  await replaceTable(lab, LOSS_TABLE, `    iifname "${host.port}" numgen random mod 100 < ${p} drop\n    oifname "${host.port}" numgen random mod 100 < ${p} drop\n`);
+  await replaceTable(
+    lab,
+    LOSS_TABLE,
+    `    iifname "${host.port}" numgen random mod 100 < ${p} drop\n    oifname "${host.port}" numgen random mod 100 < ${p} drop\n`,
+  );
 }
 
 /** Removes the packet loss. */
@@ -74,7 +83,24 @@ export async function clearLoss(lab: Lab): Promise<void> {
 
 /** Limits the host's outgoing bandwidth (tc tbf on its eth0). */
 export async function limitBandwidth(host: Host, rate = '1mbit'): Promise<void> {
-  await must('ip', ['netns', 'exec', host.ns, 'tc', 'qdisc', 'replace', 'dev', 'eth0', 'root', 'tbf', 'rate', rate, 'burst', '16kb', 'latency', '200ms']);
+  await must('ip', [
+    'netns',
+    'exec',
+    host.ns,
+    'tc',
+    'qdisc',
+    'replace',
+    'dev',
+    'eth0',
+    'root',
+    'tbf',
+    'rate',
+    rate,
+    'burst',
+    '16kb',
+    'latency',
+    '200ms',
+  ]);
 }
 
 /** Removes the bandwidth limit. */
@@ -90,7 +116,11 @@ const WATCH_TABLE = 'pklab_watch';
  */
 export async function watchDials(lab: Lab, from: Host[], to: Host, port: number): Promise<() => Promise<number>> {
   const ports = from.map((h) => `"${h.port}"`).join(', ');
-  await replaceTable(lab, WATCH_TABLE, `    iifname { ${ports} } ether type ip ip daddr ${to.ip} tcp dport ${port} tcp flags & (syn | ack) == syn counter\n`);
+  await replaceTable(
+    lab,
+    WATCH_TABLE,
+    `    iifname { ${ports} } ether type ip ip daddr ${to.ip} tcp dport ${port} tcp flags & (syn | ack) == syn counter\n`,
+  );
   return async () => {
     const out = await lab.inSwitch(['nft', 'list', 'table', 'bridge', WATCH_TABLE]);
     return Number(/counter packets (\d+)/.exec(out)?.[1] ?? 'NaN');

@@ -52,9 +52,14 @@ const liveLabs = new Set<Lab>();
 /** Removes everything a lab with our prefix may have left: processes, namespaces, files, route. */
 export function cleanLeftoversSync(): void {
   const list = shSync('ip', ['netns', 'list']).stdout;
-  const names = list.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(LAB_PREFIX));
+  const names = list
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => n.startsWith(LAB_PREFIX));
   for (const ns of names) {
-    for (const pid of shSync('ip', ['netns', 'pids', ns]).stdout.split(/\s+/).filter((p) => /^\d+$/.test(p))) {
+    for (const pid of shSync('ip', ['netns', 'pids', ns])
+      .stdout.split(/\s+/)
+      .filter((p) => /^\d+$/.test(p))) {
       try {
         process.kill(Number(pid), 'SIGKILL');
       } catch {
@@ -64,7 +69,8 @@ export function cleanLeftoversSync(): void {
   }
   for (const ns of names) shSync('ip', ['netns', 'del', ns]);
   try {
-    for (const d of readdirSync('/etc/netns')) if (d.startsWith(LAB_PREFIX)) rmSync(join('/etc/netns', d), { recursive: true, force: true });
+    for (const d of readdirSync('/etc/netns'))
+      if (d.startsWith(LAB_PREFIX)) rmSync(join('/etc/netns', d), { recursive: true, force: true });
   } catch {
     // no /etc/netns: nothing to remove
   }
@@ -117,7 +123,8 @@ export class Lab {
       await must('ip', ['-n', SWITCH, 'link', 'add', BRIDGE, 'type', 'bridge', 'mcast_snooping', '0']);
       await must('ip', ['-n', SWITCH, 'link', 'set', BRIDGE, 'up']);
       const route = await sh('ip', ['route', 'get', `${LAB_NET}.10`]);
-      if (route.code === 0 && !/unreachable/.test(route.stdout)) throw new Error(`guard route not in force: ${route.stdout}${route.stderr}`);
+      if (route.code === 0 && !/unreachable/.test(route.stdout))
+        throw new Error(`guard route not in force: ${route.stdout}${route.stderr}`);
     } catch (err) {
       lab.destroySync();
       if (err instanceof Error && /Operation not permitted|Permission denied/.test(err.message)) throw new LabUnavailableError(err.message);
@@ -146,7 +153,10 @@ export class Lab {
     if (this.#options.dnsIp !== undefined) {
       // Pod-like resolver config, bind-mounted over /etc/resolv.conf by `ip netns exec`.
       mkdirSync(`/etc/netns/${ns}`, { recursive: true });
-      writeFileSync(`/etc/netns/${ns}/resolv.conf`, `nameserver ${this.#options.dnsIp}\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5 timeout:1 attempts:2\n`);
+      writeFileSync(
+        `/etc/netns/${ns}/resolv.conf`,
+        `nameserver ${this.#options.dnsIp}\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5 timeout:1 attempts:2\n`,
+      );
     }
     return host;
   }

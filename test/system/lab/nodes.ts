@@ -13,7 +13,8 @@ import type { LabProcess } from './process.js';
 export const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
 
 function findRoot(dir: string): string {
-  for (let d = dir, i = 0; i < 10; i++, d = dirname(d)) if (existsSync(join(d, 'package.json')) && existsSync(join(d, 'test', 'system'))) return d;
+  for (let d = dir, i = 0; i < 10; i++, d = dirname(d))
+    if (existsSync(join(d, 'package.json')) && existsSync(join(d, 'test', 'system'))) return d;
   throw new Error(`no repository root above ${dir}`);
 }
 export const BIN = join(ROOT, 'dist', 'src', 'cli', 'bin.js');

@@ -99,7 +99,9 @@ export class LabProcess {
       void this.exited.then((code) => {
         if (!this.#listeners.has(check)) return;
         done();
-        reject(new Error(`process in ${this.host.name} exited (${code}) before ${re}:\n${this.#out.slice(-2000)}\n${this.#err.slice(-4000)}`));
+        reject(
+          new Error(`process in ${this.host.name} exited (${code}) before ${re}:\n${this.#out.slice(-2000)}\n${this.#err.slice(-4000)}`),
+        );
       });
       check();
     });

@@ -51,7 +51,13 @@ export function delay(ms: number): Promise<void> {
  * Polls `probe` every `intervalMs` until it returns a value other than undefined, or throws after
  * `timeoutMs` with `what` and the last reason the probe gave (via `lastWhy`).
  */
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 200, lastWhy?: () => string): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+  intervalMs = 200,
+  lastWhy?: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -22,7 +22,12 @@ test('five hosts on mDNS form one cluster, and a host added later joins it', asy
   await s.startNode('n6', { discovery: 'mdns' });
   s.faultEnds();
   await s.waitConverged();
-  expect(s.live().map((n) => n.name).sort()).toEqual([...names, 'n6']);
+  expect(
+    s
+      .live()
+      .map((n) => n.name)
+      .sort(),
+  ).toEqual([...names, 'n6']);
   const report = await s.finish();
   expect(report.lotsDiffer).toEqual([]);
   expect(report.check.violations).toEqual([]);

@@ -52,14 +52,24 @@ test('pods find each other through the cluster DNS only; added pods join, remove
   // then on, count SYNs from the remaining pods to the removed pod's address for 4 s.
   const settle = removedAt + 2 * Number(LAB_TIMING.PARKING_DNS_INTERVAL_MS) - Date.now();
   if (settle > 0) await delay(settle);
-  const count = await watchDials(s.lab, s.live().map((n) => n.host), gone.host, NODE_PORT);
+  const count = await watchDials(
+    s.lab,
+    s.live().map((n) => n.host),
+    gone.host,
+    NODE_PORT,
+  );
   await delay(4000);
   const dials = await count();
   await stopWatch(s.lab);
   expect(dials).toBe(0);
 
   const report = await s.finish();
-  expect(s.live().map((n) => n.name).sort()).toEqual(['pod-a', 'pod-c', 'pod-d']);
+  expect(
+    s
+      .live()
+      .map((n) => n.name)
+      .sort(),
+  ).toEqual(['pod-a', 'pod-c', 'pod-d']);
   expect(report.lotsDiffer).toEqual([]);
   expect(report.check.violations).toEqual([]);
   expect(report.figures.lost).toBe(0);

@@ -22,7 +22,7 @@ afterAll(async () => {
 test('a 3|2 partition with writes on both sides, then an asymmetric cut, converge after healing', async () => {
   const nodes = await s.startStatic(['n1', 'n2', 'n3', 'n4', 'n5']);
   await s.waitConverged();
-  const [n1, n2, n3, n4, n5] = nodes as [typeof nodes[0], typeof nodes[0], typeof nodes[0], typeof nodes[0], typeof nodes[0]];
+  const [n1, n2, n3, n4, n5] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
   const left = [n1, n2, n3];
   const right = [n4, n5];
   // One client per side, sending only to its side's nodes (the observer is on neither side).
@@ -33,7 +33,10 @@ test('a 3|2 partition with writes on both sides, then an asymmetric cut, converg
   await delay(2000); // load phase before the fault
 
   s.faultBegins('partition n1,n2,n3 | n4,n5');
-  await partition(s.lab, [[...left.map((n) => n.host), c1], [...right.map((n) => n.host), c2]]);
+  await partition(s.lab, [
+    [...left.map((n) => n.host), c1],
+    [...right.map((n) => n.host), c2],
+  ]);
   await delay(10_000); // the partition's length
   await heal(s.lab);
   s.faultEnds();

@@ -30,7 +30,11 @@ test('a node frozen past the failure timeout rejoins when thawed, and each gate 
   const others = s.live().filter((n) => n !== frozen);
   await waitFor(`${frozen.name} declared dead by every other node`, 4 * Number(LAB_TIMING.PARKING_FAILURE_TIMEOUT_MS) + 5000, async () => {
     const answers = await s.answers(s.urls(others));
-    const dead = answers.every((a) => a.cluster?.members.find((m: { name: string }) => m.name === frozen.name)?.status === 'dead' && !a.cluster.gates.some((g: { node: string | null }) => g.node === frozen.name));
+    const dead = answers.every(
+      (a) =>
+        a.cluster?.members.find((m: { name: string }) => m.name === frozen.name)?.status === 'dead' &&
+        !a.cluster.gates.some((g: { node: string | null }) => g.node === frozen.name),
+    );
     return dead ? true : undefined;
   });
   // Stay frozen a while longer under load (the rest of the cluster works without it), then thaw.

@@ -24,7 +24,12 @@ test('avahi sees every node with the right port and TXT, and nodes still find ea
   const nodes = await Promise.all(['n1', 'n2', 'n3'].map((n) => s.startNode(n, { discovery: 'mdns' })));
   await s.waitConverged();
   avahi = await Avahi.start(s.lab, await s.host('avahi'), s.workDir, join(s.logDir, 'avahi.log'));
-  const decoy = avahi.publish('decoy', '_parking._tcp', 4000, ['cluster=other-cluster', 'node=decoy', 'inc=00000000', `addr=${avahi.host.ip}:4000`]);
+  const decoy = avahi.publish('decoy', '_parking._tcp', 4000, [
+    'cluster=other-cluster',
+    'node=decoy',
+    'inc=00000000',
+    `addr=${avahi.host.ip}:4000`,
+  ]);
 
   let seen: AvahiService[] = [];
   await waitFor(
@@ -49,7 +54,12 @@ test('avahi sees every node with the right port and TXT, and nodes still find ea
   await s.startNode('n4', { discovery: 'mdns' });
   s.faultEnds();
   await s.waitConverged();
-  expect(s.live().map((n) => n.name).sort()).toEqual(['n1', 'n2', 'n3', 'n4']);
+  expect(
+    s
+      .live()
+      .map((n) => n.name)
+      .sort(),
+  ).toEqual(['n1', 'n2', 'n3', 'n4']);
   await decoy.kill('SIGTERM');
 
   const report = await s.finish();

@@ -13,7 +13,14 @@ function op(kind: 'entry' | 'exit', plate: string, invoke: number, complete: num
   return { id: `op${++n}`, client: 'c', op: kind, plate, gate: 1, node: 'http://n1', invoke, complete, type, ...extra };
 }
 const entry = (plate: string, invoke: number, complete: number, type: Op['type'] = 'ok', node = 'n1') =>
-  op('entry', plate, invoke, complete, type, type === 'ok' ? { car: car(plate, invoke + 1, node) } : { code: type === 'fail' ? 'ERR_ALREADY_INSIDE' : 'TIMEOUT' });
+  op(
+    'entry',
+    plate,
+    invoke,
+    complete,
+    type,
+    type === 'ok' ? { car: car(plate, invoke + 1, node) } : { code: type === 'fail' ? 'ERR_ALREADY_INSIDE' : 'TIMEOUT' },
+  );
 const exit = (plate: string, invoke: number, complete: number, type: Op['type'] = 'ok', removed?: Car) =>
   op('exit', plate, invoke, complete, type, type === 'ok' ? { car: removed } : { code: type === 'fail' ? 'ERR_NOT_INSIDE' : 'TIMEOUT' });
 
@@ -122,7 +129,17 @@ describe('compareLots', () => {
   test('names the node whose lot differs and how', () => {
     const a = car('A', 1);
     const b = car('B', 2);
-    expect(compareLots([{ node: 'n1', cars: [a, b] }, { node: 'n2', cars: [b, a] }])).toEqual([]);
-    expect(compareLots([{ node: 'n1', cars: [a, b] }, { node: 'n2', cars: [a] }])[0]).toMatch(/n2 vs n1: missing B/);
+    expect(
+      compareLots([
+        { node: 'n1', cars: [a, b] },
+        { node: 'n2', cars: [b, a] },
+      ]),
+    ).toEqual([]);
+    expect(
+      compareLots([
+        { node: 'n1', cars: [a, b] },
+        { node: 'n2', cars: [a] },
+      ])[0],
+    ).toMatch(/n2 vs n1: missing B/);
   });
 });

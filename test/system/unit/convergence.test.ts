@@ -5,9 +5,27 @@ import { judgeConvergence, longestGateGap, maxOccupancy, type MonitorSample, typ
 function answers(owners: Record<string, number[]>, views: Record<string, (string | null)[]>, alive = Object.keys(owners)): NodeAnswers[] {
   return Object.keys(owners).map((name) => ({
     url: `http://${name}`,
-    cluster: { self: name, members: alive.map((m) => ({ name: m, url: `http://${m}`, status: 'alive' as const })), gates: views[name]!.map((node, i) => ({ gate: i + 1, node, since: 0 })) },
+    cluster: {
+      self: name,
+      members: alive.map((m) => ({ name: m, url: `http://${m}`, status: 'alive' as const })),
+      gates: views[name]!.map((node, i) => ({ gate: i + 1, node, since: 0 })),
+    },
     lot: { spaces: 10, occupied: 0, free: 10, cars: [] },
-    status: { name, url: '', cluster: 'c', incarnation: '', version: '', uptimeMs: 0, ready: true, spaces: 10, occupied: 0, free: 10, gates: 2, gatesOwned: owners[name]!, membersAlive: alive.length },
+    status: {
+      name,
+      url: '',
+      cluster: 'c',
+      incarnation: '',
+      version: '',
+      uptimeMs: 0,
+      ready: true,
+      spaces: 10,
+      occupied: 0,
+      free: 10,
+      gates: 2,
+      gatesOwned: owners[name]!,
+      membersAlive: alive.length,
+    },
   }));
 }
 
@@ -37,7 +55,10 @@ describe('judgeConvergence', () => {
 });
 
 describe('monitor figures', () => {
-  const s = (t: number, owned: number[][], occupied = 0): MonitorSample => ({ t, nodes: owned.map((g, i) => ({ url: `u${i}`, gatesOwned: g, occupied, spaces: 10 })) });
+  const s = (t: number, owned: number[][], occupied = 0): MonitorSample => ({
+    t,
+    nodes: owned.map((g, i) => ({ url: `u${i}`, gatesOwned: g, occupied, spaces: 10 })),
+  });
 
   test('the longest gap starts once every gate ran, and ends when some node runs the gate again', () => {
     const samples = [s(0, [[1], []]), s(100, [[1], [2]]), s(200, [[1], []]), s(300, [[1], []]), s(450, [[1], [2]]), s(500, [[], [2]])];

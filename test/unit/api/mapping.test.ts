@@ -44,7 +44,9 @@ describe('request schemas', () => {
   });
 
   it('report the first problem and its field', () => {
-    expect(() => parseCommandBody({ plate: 1, gate: 'x' })).toThrow(expect.objectContaining({ code: 'ERR_BAD_REQUEST', details: { field: 'plate' } }));
+    expect(() => parseCommandBody({ plate: 1, gate: 'x' })).toThrow(
+      expect.objectContaining({ code: 'ERR_BAD_REQUEST', details: { field: 'plate' } }),
+    );
   });
 
   it('treat an absent Idempotency-Key as none, and an empty one as invalid', () => {
@@ -59,7 +61,10 @@ describe('content type', () => {
     expect(() => assertJsonContentType(type)).not.toThrow();
   });
 
-  it.each([undefined, '', 'text/plain', 'application/jsonx', 'application/json; charset=utf-16', 'multipart/form-data'])('refuses %j with 415', (type) => {
-    expect(() => assertJsonContentType(type)).toThrow(expect.objectContaining({ code: 'ERR_UNSUPPORTED_MEDIA_TYPE' }));
-  });
+  it.each([undefined, '', 'text/plain', 'application/jsonx', 'application/json; charset=utf-16', 'multipart/form-data'])(
+    'refuses %j with 415',
+    (type) => {
+      expect(() => assertJsonContentType(type)).toThrow(expect.objectContaining({ code: 'ERR_UNSUPPORTED_MEDIA_TYPE' }));
+    },
+  );
 });

@@ -17,7 +17,10 @@ afterAll(async () => {
 const bodies = fc.oneof(
   fc.jsonValue(),
   fc.record(
-    { plate: fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.jsonValue()), gate: fc.oneof(fc.integer(), fc.double(), fc.jsonValue()) },
+    {
+      plate: fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.jsonValue()),
+      gate: fc.oneof(fc.integer(), fc.double(), fc.jsonValue()),
+    },
     { requiredKeys: [] },
   ),
   fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 4 }),
@@ -35,7 +38,10 @@ describe('API property', () => {
     try {
       await fc.assert(property, { seed, numRuns: 300 });
     } catch (err) {
-      throw new Error(`property failed with seed ${seed}; rerun: FC_SEED=${seed} npx vitest run test/unit/api/server-property.test.ts\n${String(err)}`, { cause: err });
+      throw new Error(
+        `property failed with seed ${seed}; rerun: FC_SEED=${seed} npx vitest run test/unit/api/server-property.test.ts\n${String(err)}`,
+        { cause: err },
+      );
     }
   });
 
@@ -47,7 +53,10 @@ describe('API property', () => {
     try {
       await fc.assert(property, { seed, numRuns: 200 });
     } catch (err) {
-      throw new Error(`property failed with seed ${seed}; rerun: FC_SEED=${seed} npx vitest run test/unit/api/server-property.test.ts\n${String(err)}`, { cause: err });
+      throw new Error(
+        `property failed with seed ${seed}; rerun: FC_SEED=${seed} npx vitest run test/unit/api/server-property.test.ts\n${String(err)}`,
+        { cause: err },
+      );
     }
   });
 });

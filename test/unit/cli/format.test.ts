@@ -37,7 +37,9 @@ describe('format', () => {
   });
 
   it('prints an entry on one line with gate, node and time', () => {
-    expect(formatEntry({ plate: 'ABC 123', gate: 1, node: 'n1', enteredAt: at(16, 2, 11) }, NOW)).toBe('ABC 123 entered at gate 1 (node n1, 16:02:11)');
+    expect(formatEntry({ plate: 'ABC 123', gate: 1, node: 'n1', enteredAt: at(16, 2, 11) }, NOW)).toBe(
+      'ABC 123 entered at gate 1 (node n1, 16:02:11)',
+    );
   });
 
   it('prints an exit with the stay and where the car came in', () => {
@@ -60,7 +62,11 @@ describe('format', () => {
       },
       NOW,
     );
-    expect(text).toBe(['PLATE    GATE  SINCE     NODE', 'ABC 123     1  16:02:11  n1', 'XY 9       12  16:05:00  node-two', 'occupied 2/100, free 98'].join('\n'));
+    expect(text).toBe(
+      ['PLATE    GATE  SINCE     NODE', 'ABC 123     1  16:02:11  n1', 'XY 9       12  16:05:00  node-two', 'occupied 2/100, free 98'].join(
+        '\n',
+      ),
+    );
   });
 
   it('says so when the lot is empty', () => {
@@ -68,14 +74,22 @@ describe('format', () => {
   });
 
   it('leaves no trailing spaces in tables', () => {
-    const text = formatTable(['A', 'B'], [['long value', ''], ['x', 'y']]);
+    const text = formatTable(
+      ['A', 'B'],
+      [
+        ['long value', ''],
+        ['x', 'y'],
+      ],
+    );
     for (const line of text.split('\n')) expect(line).toBe(line.trimEnd());
   });
 
   it('escapes control characters so the terminal cannot be driven by a plate', () => {
     expect(sanitize('A\u001b[2JB\u0007\u009b')).toBe('A\\x1b[2JB\\x07\\x9b');
     expect(sanitize('Zürich ✓')).toBe('Zürich ✓');
-    expect(formatEntry({ plate: 'A\nB', gate: 1, node: 'n\r1', enteredAt: NOW }, NOW)).toBe('A\\x0aB entered at gate 1 (node n\\x0d1, 16:30:00)');
+    expect(formatEntry({ plate: 'A\nB', gate: 1, node: 'n\r1', enteredAt: NOW }, NOW)).toBe(
+      'A\\x0aB entered at gate 1 (node n\\x0d1, 16:30:00)',
+    );
   });
 
   it('prints errors as "error CODE: message"', () => {
@@ -93,7 +107,11 @@ describe('format', () => {
       gates: [],
     };
     expect(formatMembers(view, NOW)).toBe(
-      ['NAME       STATUS  URL                    SINCE', 'n1 (self)  alive   http://127.0.0.1:4000  16:00:01', 'n2         dead    http://127.0.0.1:4001  -'].join('\n'),
+      [
+        'NAME       STATUS  URL                    SINCE',
+        'n1 (self)  alive   http://127.0.0.1:4000  16:00:01',
+        'n2         dead    http://127.0.0.1:4001  -',
+      ].join('\n'),
     );
   });
 

@@ -20,7 +20,6 @@ async function ownersSeenBy(node: Node): Promise<Array<string | null>> {
   return (await node.cluster()).gates.map((g) => g.node);
 }
 
-
 describe('membership and gates on the memory network', () => {
   it('Join_AllNodesSeeEachOtherAlive_AndAgreeOnTheGateTable', async () => {
     cluster = await memoryCluster(['a', 'b', 'c']);
@@ -142,7 +141,8 @@ describe('membership and gates on the memory network', () => {
     const check = (who: string) => (move: { gate: number; to: string | null }) => {
       if (move.to === 'b' && cluster!.node('a').lot.occupied !== 40) violations.push(`${who}: a not ready`);
       const b = cluster!.nodes.get('b');
-      if (move.to === 'b' && b !== undefined && b.lot.occupied !== 40) violations.push(`${who} placed gate ${move.gate} on b holding ${b.lot.occupied} cars`);
+      if (move.to === 'b' && b !== undefined && b.lot.occupied !== 40)
+        violations.push(`${who} placed gate ${move.gate} on b holding ${b.lot.occupied} cars`);
     };
     cluster.node('a').on('gate:moved', check('a'));
     const b = await cluster.add('b');

@@ -111,8 +111,12 @@ describe('Replicator', () => {
   it('BadBytes_AreAProtocolError_AndChangeNothing', () => {
     const { a } = pair();
     a.replicator.addLink(a.link);
-    expect(() => a.replicator.handle(a.link, MessageType.SYNC, new Uint8Array([0, 0, 9]))).toThrow(expect.objectContaining({ code: 'ERR_PROTOCOL' }));
-    expect(() => a.replicator.handle(a.link, MessageType.SYNC, new Uint8Array([0, 0, 2, 3, 1, 2, 3]))).toThrow(expect.objectContaining({ code: 'ERR_PROTOCOL' }));
+    expect(() => a.replicator.handle(a.link, MessageType.SYNC, new Uint8Array([0, 0, 9]))).toThrow(
+      expect.objectContaining({ code: 'ERR_PROTOCOL' }),
+    );
+    expect(() => a.replicator.handle(a.link, MessageType.SYNC, new Uint8Array([0, 0, 2, 3, 1, 2, 3]))).toThrow(
+      expect.objectContaining({ code: 'ERR_PROTOCOL' }),
+    );
     expect(a.lot.occupied).toBe(0);
   });
 

@@ -26,12 +26,19 @@ afterEach(async () => {
 });
 
 function dns(options: Partial<DiscoveryOptions> = {}, logger = silentLogger()): Discovery {
-  const discovery = createDiscovery({ kind: 'dns', dnsName: NAME, dnsServers: [server.address], dnsIntervalMs: 50, ...options }, { self, clock: systemClock, logger });
+  const discovery = createDiscovery(
+    { kind: 'dns', dnsName: NAME, dnsServers: [server.address], dnsIntervalMs: 50, ...options },
+    { self, clock: systemClock, logger },
+  );
   discoveries.push(discovery);
   return discovery;
 }
 
-const addresses = (d: Discovery): string[] => d.peers().map((p) => p.address).sort();
+const addresses = (d: Discovery): string[] =>
+  d
+    .peers()
+    .map((p) => p.address)
+    .sort();
 const at = (address: string) => (peer: DiscoveredPeer) => peer.address === address;
 
 describe('dns discovery', () => {
@@ -91,7 +98,12 @@ describe('dns discovery', () => {
 
   it('dials the target and port of each SRV record, alongside the A records', async () => {
     server.records.set(NAME, { a: ['127.0.0.2'] });
-    server.records.set(SRV, { srv: [{ target: 'Pod-C.parking-headless.default.svc.cluster.local', port: 4300 }, { target: '127.0.0.1', port: 4100 }] });
+    server.records.set(SRV, {
+      srv: [
+        { target: 'Pod-C.parking-headless.default.svc.cluster.local', port: 4300 },
+        { target: '127.0.0.1', port: 4100 },
+      ],
+    });
     const discovery = dns({ dnsSrv: SRV });
     const srvPeer = waitForPeerEvent(discovery, 'peer:found', at('pod-c.parking-headless.default.svc.cluster.local:4300'));
     await discovery.start();

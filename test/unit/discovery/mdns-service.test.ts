@@ -1,9 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
-import { judgeService, mdnsInstanceName, mdnsScope, mdnsSocketOptions, mdnsTxt, type BrowsedService } from '../../../src/discovery/mdns-service.js';
+import {
+  judgeService,
+  mdnsInstanceName,
+  mdnsScope,
+  mdnsSocketOptions,
+  mdnsTxt,
+  type BrowsedService,
+} from '../../../src/discovery/mdns-service.js';
 import type { SelfInfo } from '../../../src/discovery/types.js';
 
-const self: SelfInfo = { cluster: 'lot', name: 'a', incarnation: '0123456789abcdef', host: '127.0.0.1', port: 4001, url: 'ws://127.0.0.1:4001' };
+const self: SelfInfo = {
+  cluster: 'lot',
+  name: 'a',
+  incarnation: '0123456789abcdef',
+  host: '127.0.0.1',
+  port: 4001,
+  url: 'ws://127.0.0.1:4001',
+};
 const loopback = mdnsScope(undefined);
 const lan = mdnsScope('192.0.2.10');
 
@@ -72,9 +86,13 @@ describe('which mdns services are peers', () => {
   });
 
   it('in interface scope dials the advertised address, or the sender when it advertises a wildcard', () => {
-    expect(judgeService(service({ ...peerTxt, addr: '192.0.2.7:4002' }, '192.0.2.7'), self, lan)).toMatchObject({ peer: { address: '192.0.2.7:4002' } });
+    expect(judgeService(service({ ...peerTxt, addr: '192.0.2.7:4002' }, '192.0.2.7'), self, lan)).toMatchObject({
+      peer: { address: '192.0.2.7:4002' },
+    });
     expect(judgeService(service(peerTxt, '192.0.2.8', 4010), self, lan)).toMatchObject({ peer: { address: '192.0.2.8:4010' } });
-    expect(judgeService(service({ ...peerTxt, addr: 'garbage' }, '192.0.2.8'), self, lan)).toMatchObject({ peer: { address: '192.0.2.8:4002' } });
+    expect(judgeService(service({ ...peerTxt, addr: 'garbage' }, '192.0.2.8'), self, lan)).toMatchObject({
+      peer: { address: '192.0.2.8:4002' },
+    });
   });
 
   it('ignores a service with an impossible port', () => {

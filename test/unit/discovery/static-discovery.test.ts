@@ -26,15 +26,23 @@ describe('static peer list', () => {
     ]);
   });
 
-  it.each([['node-b'], ['node-b:'], [':4002'], ['node-b:0'], ['node-b:65536'], ['node-b:40x2'], ['bad_host!:4002'], ['[not-v6]:4002'], ['::1:4002'], [42]])(
-    'rejects %j with a ConfigError naming the field peers',
-    (entry) => {
-      const err = configErrorOf(() => parseStaticPeers(['10.0.0.2:4002', entry], self));
-      expect(err.code).toBe(ErrorCodes.INVALID_CONFIG);
-      expect(err.field).toBe('peers');
-      expect(err.message).toContain('entry 1');
-    },
-  );
+  it.each([
+    ['node-b'],
+    ['node-b:'],
+    [':4002'],
+    ['node-b:0'],
+    ['node-b:65536'],
+    ['node-b:40x2'],
+    ['bad_host!:4002'],
+    ['[not-v6]:4002'],
+    ['::1:4002'],
+    [42],
+  ])('rejects %j with a ConfigError naming the field peers', (entry) => {
+    const err = configErrorOf(() => parseStaticPeers(['10.0.0.2:4002', entry], self));
+    expect(err.code).toBe(ErrorCodes.INVALID_CONFIG);
+    expect(err.field).toBe('peers');
+    expect(err.message).toContain('entry 1');
+  });
 
   it('rejects a value that is not a list', () => {
     expect(configErrorOf(() => parseStaticPeers('127.0.0.1:4002', self)).field).toBe('peers');

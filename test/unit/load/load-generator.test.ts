@@ -9,13 +9,16 @@ import { FakeClock } from '../../support/fake-clock.js';
 function fakeNode(clock: FakeClock, delayMs: number, spaces = Number.POSITIVE_INFINITY) {
   const inside = new Set<string>();
   const calls: Array<{ op: string; plate: string; gate: number }> = [];
-  const later = <T>(fn: () => T): Promise<T> => new Promise((resolve, reject) => clock.setTimeout(() => {
-    try {
-      resolve(fn());
-    } catch (err) {
-      reject(err instanceof Error ? err : new Error(String(err)));
-    }
-  }, delayMs));
+  const later = <T>(fn: () => T): Promise<T> =>
+    new Promise((resolve, reject) =>
+      clock.setTimeout(() => {
+        try {
+          resolve(fn());
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      }, delayMs),
+    );
   const target: LoadTarget = {
     trackEntry: (plate, gate) => {
       calls.push({ op: 'entry', plate, gate });
@@ -69,7 +72,11 @@ describe('runLoad', () => {
   it('open loop: --rate 200 for 1 s sends about 200 commands whatever the latency', async () => {
     const clock = new FakeClock();
     const node = fakeNode(clock, 30);
-    const summary = await clock.run(runLoad(options(clock, [node.target], { mode: { kind: 'rate', rate: 200, maxInFlight: 50 } })), 5000, 1);
+    const summary = await clock.run(
+      runLoad(options(clock, [node.target], { mode: { kind: 'rate', rate: 200, maxInFlight: 50 } })),
+      5000,
+      1,
+    );
     expect(summary.sent).toBeGreaterThanOrEqual(198);
     expect(summary.sent).toBeLessThanOrEqual(201);
     expect(summary.latency.p99).toBeCloseTo(30, 1);
@@ -79,7 +86,11 @@ describe('runLoad', () => {
   it('open loop with too few slots skips what it cannot send instead of flooding later', async () => {
     const clock = new FakeClock();
     const node = fakeNode(clock, 100);
-    const summary = await clock.run(runLoad(options(clock, [node.target], { mode: { kind: 'rate', rate: 1000, maxInFlight: 10 } })), 5000, 1);
+    const summary = await clock.run(
+      runLoad(options(clock, [node.target], { mode: { kind: 'rate', rate: 1000, maxInFlight: 10 } })),
+      5000,
+      1,
+    );
     // 10 slots / 100 ms = 100 per second at most.
     expect(summary.sent).toBeLessThanOrEqual(120);
     expect(summary.skipped).toBeGreaterThan(500);
@@ -89,7 +100,11 @@ describe('runLoad', () => {
     const clock = new FakeClock();
     const a = fakeNode(clock, 1);
     const b = fakeNode(clock, 1);
-    await clock.run(runLoad(options(clock, [a.target, b.target], { durationMs: 50, mode: { kind: 'concurrency', concurrency: 1 } })), 5000, 1);
+    await clock.run(
+      runLoad(options(clock, [a.target, b.target], { durationMs: 50, mode: { kind: 'concurrency', concurrency: 1 } })),
+      5000,
+      1,
+    );
     expect(Math.abs(a.calls.length - b.calls.length)).toBeLessThanOrEqual(1);
     const gates = [...a.calls, ...b.calls].map((c) => c.gate);
     expect(new Set(gates)).toEqual(new Set([1, 2, 3, 4]));
@@ -113,7 +128,13 @@ describe('runLoad', () => {
     const clock = new FakeClock();
     const node = fakeNode(clock, 10);
     const reports: number[] = [];
-    await clock.run(runLoad(options(clock, [node.target], { durationMs: 3000, progressIntervalMs: 1000, onProgress: (p) => reports.push(p.intervalOpsPerSec) })), 10_000, 5);
+    await clock.run(
+      runLoad(
+        options(clock, [node.target], { durationMs: 3000, progressIntervalMs: 1000, onProgress: (p) => reports.push(p.intervalOpsPerSec) }),
+      ),
+      10_000,
+      5,
+    );
     expect(reports.length).toBeGreaterThanOrEqual(2);
     expect(reports[1]).toBeGreaterThan(350);
   });
@@ -140,7 +161,9 @@ describe('runLoad', () => {
   it('refuses invalid options', () => {
     const clock = new FakeClock();
     expect(() => runLoad(options(clock, [], {}))).toThrow(RangeError);
-    expect(() => runLoad(options(clock, [fakeNode(clock, 1).target], { mode: { kind: 'concurrency', concurrency: 0 } }))).toThrow(RangeError);
+    expect(() => runLoad(options(clock, [fakeNode(clock, 1).target], { mode: { kind: 'concurrency', concurrency: 0 } }))).toThrow(
+      RangeError,
+    );
   });
 });
 

@@ -17,7 +17,12 @@ const car = (plate: string, gate = 1, enteredAt = 1000): Car => ({ plate, gate, 
 
 describe('entry rules', () => {
   it('records the normalized plate, the gate, the time and the node', () => {
-    expect(decideEntry(lot([]), { plate: ' abc 1 ', gate: 2, now: 5, node: 'n1' })).toEqual({ plate: 'ABC 1', gate: 2, enteredAt: 5, node: 'n1' });
+    expect(decideEntry(lot([]), { plate: ' abc 1 ', gate: 2, now: 5, node: 'n1' })).toEqual({
+      plate: 'ABC 1',
+      gate: 2,
+      enteredAt: 5,
+      node: 'n1',
+    });
   });
 
   it('refuses a car already inside, saying at which gate and since when', () => {

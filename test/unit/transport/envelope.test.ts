@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, ProtocolError } from '../../../src/errors.js';
 import {
-  decodeEnvelope, decodeJson, encodeEnvelope, encodeJson, isApplicationType, messageTypeName, TransportMessageType, PROTOCOL_VERSION,
+  decodeEnvelope,
+  decodeJson,
+  encodeEnvelope,
+  encodeJson,
+  isApplicationType,
+  messageTypeName,
+  TransportMessageType,
+  PROTOCOL_VERSION,
 } from '../../../src/transport/envelope.js';
 
 /** Application types are opaque to the transport: any number from 0x10 up. */

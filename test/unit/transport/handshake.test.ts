@@ -1,9 +1,24 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../../src/errors.js';
-import { decodeEnvelope, decodeJson, encodeEnvelope, encodeJson, TransportMessageType, PROTOCOL_VERSION } from '../../../src/transport/envelope.js';
+import {
+  decodeEnvelope,
+  decodeJson,
+  encodeEnvelope,
+  encodeJson,
+  TransportMessageType,
+  PROTOCOL_VERSION,
+} from '../../../src/transport/envelope.js';
 import { ClientHandshake, ServerHandshake, type HandshakeOptions, type HandshakeStep } from '../../../src/transport/handshake.js';
-import { clientProof, proofMatches, readAuth, readHello, serverProof, sessionId, type ProofInput } from '../../../src/transport/handshake-messages.js';
+import {
+  clientProof,
+  proofMatches,
+  readAuth,
+  readHello,
+  serverProof,
+  sessionId,
+  type ProofInput,
+} from '../../../src/transport/handshake-messages.js';
 import type { PeerIdentity } from '../../../src/transport/types.js';
 
 /** Application types are opaque to the transport: any number from 0x10 up. */
@@ -80,14 +95,20 @@ describe('message validation', () => {
 });
 
 /** Runs HELLO -> AUTH -> WELCOME (or a REFUSE) between two machines; returns each side's last step. */
-function exchange({ server, client }: { server: ServerHandshake; client: ClientHandshake }): { server?: HandshakeStep; client?: HandshakeStep } {
+function exchange({ server, client }: { server: ServerHandshake; client: ClientHandshake }): {
+  server?: HandshakeStep;
+  client?: HandshakeStep;
+} {
   const c1 = client.receive(server.hello());
   if (c1.kind !== 'continue') return { client: c1, ...(c1.send ? { server: server.receive(c1.send) } : {}) };
   const s1 = server.receive(c1.send);
   return { server: s1, ...(s1.send ? { client: client.receive(s1.send) } : {}) };
 }
 
-function pair(serverOpts: Partial<HandshakeOptions> = {}, clientOpts: Partial<HandshakeOptions> = {}): { server: ServerHandshake; client: ClientHandshake } {
+function pair(
+  serverOpts: Partial<HandshakeOptions> = {},
+  clientOpts: Partial<HandshakeOptions> = {},
+): { server: ServerHandshake; client: ClientHandshake } {
   return {
     server: new ServerHandshake({ self: bob, cookie: 'cookie', ...serverOpts }),
     client: new ClientHandshake({ self: alice, cookie: 'cookie', ...clientOpts }),
@@ -140,15 +161,22 @@ describe('handshake state machines', () => {
 
   it('Handshake_GarbageOrWrongOrder_RefusedAsProtocol', () => {
     expect(pair().server.receive(new Uint8Array([PROTOCOL_VERSION]))).toMatchObject({ reason: 'protocol' });
-    expect(pair().server.receive(encodeEnvelope(TransportMessageType.AUTH, encodeJson({ v: PROTOCOL_VERSION })))).toMatchObject({ reason: 'protocol' });
+    expect(pair().server.receive(encodeEnvelope(TransportMessageType.AUTH, encodeJson({ v: PROTOCOL_VERSION })))).toMatchObject({
+      reason: 'protocol',
+    });
     expect(pair().server.receive(encodeEnvelope(TransportMessageType.HELLO, encodeJson({})))).toMatchObject({ reason: 'protocol' });
     const { server, client } = pair();
     expect(client.receive(encodeEnvelope(TransportMessageType.WELCOME, encodeJson({ proof: 'x' })))).toMatchObject({ reason: 'protocol' });
-    expect(server.receive(encodeEnvelope(TransportMessageType.AUTH, new TextEncoder().encode('{not json')))).toMatchObject({ reason: 'protocol' });
+    expect(server.receive(encodeEnvelope(TransportMessageType.AUTH, new TextEncoder().encode('{not json')))).toMatchObject({
+      reason: 'protocol',
+    });
   });
 
   it('Handshake_OtherVersionByte_RefusedAsBadVersion', () => {
-    expect(pair().server.receive(new Uint8Array([PROTOCOL_VERSION + 1, TransportMessageType.AUTH]))).toMatchObject({ kind: 'failed', reason: 'bad-version' });
+    expect(pair().server.receive(new Uint8Array([PROTOCOL_VERSION + 1, TransportMessageType.AUTH]))).toMatchObject({
+      kind: 'failed',
+      reason: 'bad-version',
+    });
     const hello = encodeEnvelope(TransportMessageType.HELLO, encodeJson({ v: PROTOCOL_VERSION + 1, ...bob, nonce: N1 }));
     expect(pair().client.receive(hello)).toMatchObject({ kind: 'failed', reason: 'bad-version' });
   });
@@ -156,7 +184,10 @@ describe('handshake state machines', () => {
   it('Handshake_AfterItEnded_AnyFrameIsProtocol', () => {
     const machines = pair();
     exchange(machines);
-    expect(machines.server.receive(new Uint8Array([PROTOCOL_VERSION, TransportMessageType.AUTH]))).toMatchObject({ kind: 'failed', reason: 'protocol' });
+    expect(machines.server.receive(new Uint8Array([PROTOCOL_VERSION, TransportMessageType.AUTH]))).toMatchObject({
+      kind: 'failed',
+      reason: 'protocol',
+    });
   });
 
   it('Handshake_RefuseCarriesReasonAndMessage', () => {

@@ -77,13 +77,19 @@ describe('MemoryTransport: handshake', () => {
     a.on('link:refused', (info: RefusedInfo) => refusedAtA.push(info.reason));
     const reasonOf = async (p: Promise<unknown>): Promise<string> => {
       await n.clock.tick(10);
-      return p.then(() => 'linked', (err: HandshakeError) => err.reason);
+      return p.then(
+        () => 'linked',
+        (err: HandshakeError) => err.reason,
+      );
     };
     expect(await reasonOf((await n.node('x', { cookie: 'wrong' })).dial('mem://a'))).toBe('bad-cookie');
     expect(await reasonOf((await n.node('y', { cluster: 'other' })).dial('mem://a'))).toBe('other-cluster');
     expect(await reasonOf(a.dial('mem://a'))).toBe('self');
     await link(n, await n.node('b'), 'mem://a');
-    const b2 = n.network.createTransport({ identity: { cluster: 'test', name: 'b', incarnation: 'b-2', url: 'mem://b2' }, cookie: 'secret' });
+    const b2 = n.network.createTransport({
+      identity: { cluster: 'test', name: 'b', incarnation: 'b-2', url: 'mem://b2' },
+      cookie: 'secret',
+    });
     await b2.start();
     expect(await reasonOf(b2.dial('mem://a'))).toBe('duplicate-name');
     expect(refusedAtA).toEqual(['bad-cookie', 'other-cluster', 'self', 'self', 'duplicate-name']);
@@ -214,7 +220,10 @@ describe('MemoryTransport: faults', () => {
     const atB = inbox(b.links()[0] as PeerLink);
     for (let i = 0; i < 50; i++) ab.send(APP_TYPE_B, new Uint8Array([i]));
     await n.clock.tick(30);
-    expect([...atB].sort((x, y) => x - y), `seed ${seed}`).toEqual([...Array(50).keys()]);
+    expect(
+      [...atB].sort((x, y) => x - y),
+      `seed ${seed}`,
+    ).toEqual([...Array(50).keys()]);
     expect(atB, `seed ${seed}`).not.toEqual([...Array(50).keys()]);
   });
 

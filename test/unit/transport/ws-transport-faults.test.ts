@@ -83,7 +83,9 @@ describe('WsTransport: bad bytes never crash it', () => {
     const socket = connect(a.server.port, '127.0.0.1');
     socket.on('error', () => undefined);
     await once(socket, 'connect');
-    socket.write('GET /peer HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    socket.write(
+      'GET /peer HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
     await once(socket, 'data'); // 101 Switching Protocols (and maybe HELLO)
     socket.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]));
     expect((await refused)[0]).toMatchObject({ reason: 'protocol' });
@@ -140,10 +142,12 @@ describe('WsTransport: timeouts', () => {
     const silent = new WebSocketServer({ port: 0, host: '127.0.0.1' });
     await once(silent, 'listening');
     const identity = { cluster: 'test', name: 'silent', incarnation: 's1', url: 'http://127.0.0.1:1' };
-    const gotAuth = new Promise<void>((resolve) => silent.on('connection', (ws) => {
-      ws.send(writeHello(identity, newNonce()));
-      ws.once('message', () => resolve());
-    }));
+    const gotAuth = new Promise<void>((resolve) =>
+      silent.on('connection', (ws) => {
+        ws.send(writeHello(identity, newNonce()));
+        ws.once('message', () => resolve());
+      }),
+    );
     try {
       const b = await node('b', { handshakeTimeoutMs: 100 });
       const dial = b.transport.dial(`127.0.0.1:${(silent.address() as { port: number }).port}`);

@@ -62,9 +62,19 @@ describe('WsTransport: links', () => {
     ba.send(APP_TYPE_B, bytes(9));
     expect((await atB)[0]).toBe(APP_TYPE_B);
 
-    expect(ab.stats).toMatchObject({ bytesSent: 5, messagesSent: 1, bytesReceived: 3, messagesReceived: 1, sentByType: { 0x10: 5 }, receivedByType: { 0x40: 3 } });
+    expect(ab.stats).toMatchObject({
+      bytesSent: 5,
+      messagesSent: 1,
+      bytesReceived: 3,
+      messagesReceived: 1,
+      sentByType: { 0x10: 5 },
+      receivedByType: { 0x40: 3 },
+    });
     expect(ba.stats).toMatchObject({ bytesReceived: 5, messagesReceivedByType: { 0x10: 1 } });
-    expect(sent).toEqual([['sent', 0x10, 5], ['received', 0x40, 3]]);
+    expect(sent).toEqual([
+      ['sent', 0x10, 5],
+      ['received', 0x40, 3],
+    ]);
   });
 
   it('send refuses transport types and closed links without throwing', async () => {
@@ -178,7 +188,10 @@ describe('WsTransport: duplicate links', () => {
       const b = await node(`b${round}`);
       const downs: string[] = [];
       const announced = new Map<string, string>();
-      for (const [side, t] of [['a', a.transport], ['b', b.transport]] as const) {
+      for (const [side, t] of [
+        ['a', a.transport],
+        ['b', b.transport],
+      ] as const) {
         t.on('link:down', (_l, reason) => downs.push(reason));
         t.on('link:up', (l) => announced.set(side, l.id));
         // The kept link takes over from the announced one: never two open links above the transport.
@@ -190,7 +203,11 @@ describe('WsTransport: duplicate links', () => {
       }
       const results = await Promise.allSettled([a.transport.dial(b.address), b.transport.dial(a.address)]);
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
-      await until(() => a.transport.links().length === 1 && b.transport.links().length === 1 && a.transport.links()[0]?.id === b.transport.links()[0]?.id, 'one shared link');
+      await until(
+        () =>
+          a.transport.links().length === 1 && b.transport.links().length === 1 && a.transport.links()[0]?.id === b.transport.links()[0]?.id,
+        'one shared link',
+      );
       // The kept link was dialed by the side whose name+incarnation sorts lower.
       const lower = `${a.identity.name}\0${a.identity.incarnation}` < `${b.identity.name}\0${b.identity.incarnation}` ? 'a' : 'b';
       expect(a.transport.links()[0]?.direction).toBe(lower === 'a' ? 'outbound' : 'inbound');
@@ -204,7 +221,11 @@ describe('WsTransport: duplicate links', () => {
     const b = await node('b');
     await b.transport.dial(a.address);
     await b.transport.dial(a.address);
-    await until(() => a.transport.links().length === 1 && b.transport.links().length === 1 && a.transport.links()[0]?.id === b.transport.links()[0]?.id, 'one shared link');
+    await until(
+      () =>
+        a.transport.links().length === 1 && b.transport.links().length === 1 && a.transport.links()[0]?.id === b.transport.links()[0]?.id,
+      'one shared link',
+    );
   });
 });
 

@@ -5,7 +5,10 @@
 import { afterEach, expect, it } from 'vitest';
 import { memoryCluster, type MemoryCluster } from '../../../support/memory-cluster.js';
 let cluster: MemoryCluster | undefined;
-afterEach(async () => { await cluster?.stopAll(); cluster = undefined; });
+afterEach(async () => {
+  await cluster?.stopAll();
+  cluster = undefined;
+});
 
 it('Join_ThroughANodeWhoseLinkWasReplaced_ACarAlreadyInsideIsRefused', async () => {
   cluster = await memoryCluster(['a']);
@@ -13,7 +16,7 @@ it('Join_ThroughANodeWhoseLinkWasReplaced_ACarAlreadyInsideIsRefused', async () 
   const a = cluster.node('a');
   for (let i = 0; i < 5; i++) await clock.run(a.trackEntry(`OLD ${i}`, 1));
   network.latencyMs = 20;
-  const b = await cluster.add('b');            // b dials a (initial, static-like)
+  const b = await cluster.add('b'); // b dials a (initial, static-like)
   await clock.advance(30);
   void a.parts.transport.dial('memory://b').catch(() => undefined); // a's own discovery (re)dials b at the same time
   await clock.until(() => b.readiness().ready);

@@ -13,14 +13,20 @@ import { FakeClock } from '../../../support/fake-clock.js';
 
 const nodes: Node[] = [];
 let clock: FakeClock;
-afterEach(async () => { for (const n of nodes) await clock.run(n.stop()); nodes.length = 0; });
+afterEach(async () => {
+  for (const n of nodes) await clock.run(n.stop());
+  nodes.length = 0;
+});
 
 async function mk(network: MemoryNetwork, name: string, addr: string, peers: string[]) {
   const config = loadConfig({ env: {}, preset: 'test', flags: { name } });
   const discovery = new ListDiscovery(peers);
   const node = await createNode(config, {
-    logger: silentLogger(), clock, random: seededRandom(addr.length * 7 + name.charCodeAt(0)),
-    createTransport: (identity, admit) => network.createTransport({ identity, cookie: config.cookie, admit, address: addr, logger: silentLogger() }),
+    logger: silentLogger(),
+    clock,
+    random: seededRandom(addr.length * 7 + name.charCodeAt(0)),
+    createTransport: (identity, admit) =>
+      network.createTransport({ identity, cookie: config.cookie, admit, address: addr, logger: silentLogger() }),
     createDiscovery: () => discovery,
   });
   nodes.push(node);
@@ -33,13 +39,13 @@ it('Join_TwoOtherNodesShareAName_ANewNodeThatFoundBothStillJoins', async () => {
   const n1 = (await mk(network, 'n', 'memory://n1', [])).node;
   await n1.start();
   await clock.advance(100);
-  const n2 = (await mk(network, 'n', 'memory://n2', [])).node;   // same name, its own island
+  const n2 = (await mk(network, 'n', 'memory://n2', [])).node; // same name, its own island
   await n2.start();
   await clock.advance(100);
   const { node: j, discovery: jd } = await mk(network, 'j', 'memory://j', ['memory://n1']);
   await j.start();
   while (j.parts.transport.links().length === 0) await clock.advance(1);
-  jd.add('memory://n2');            // n2 found (mDNS/DNS answer) while j is still catching up with n1
+  jd.add('memory://n2'); // n2 found (mDNS/DNS answer) while j is still catching up with n1
   await clock.advance(30_000);
   expect(j.readiness().ready).toBe(true);
 });
@@ -47,12 +53,12 @@ it('Join_TwoOtherNodesShareAName_ANewNodeThatFoundBothStillJoins', async () => {
 it('Join_ItsOnlyInitialPeerRefusedItAndThenVanishedFromDiscovery_TheNodeJoinsAlone', async () => {
   clock = new FakeClock();
   const network = new MemoryNetwork({ clock, latencyMs: 5 });
-  const old = (await mk(network, 'b', 'memory://b-old', [])).node;   // previous incarnation still running
+  const old = (await mk(network, 'b', 'memory://b-old', [])).node; // previous incarnation still running
   await old.start();
   await clock.advance(100);
   const { node: b, discovery } = await mk(network, 'b', 'memory://b-new', ['memory://b-old']);
   await b.start();
-  await clock.advance(300);                                   // dial refused: duplicate-name (our own name)
+  await clock.advance(300); // dial refused: duplicate-name (our own name)
   discovery.emit('peer:lost', { address: 'memory://b-old' }); // the old pod's address disappears
   await clock.advance(30_000);
   expect(b.readiness().ready).toBe(true);

@@ -8,7 +8,10 @@ import { chooseNode } from '../../../../src/gates/placement.js';
 import { meshed, memoryCluster, type MemoryCluster } from '../../../support/memory-cluster.js';
 
 let cluster: MemoryCluster | undefined;
-afterEach(async () => { await cluster?.stopAll(); cluster = undefined; });
+afterEach(async () => {
+  await cluster?.stopAll();
+  cluster = undefined;
+});
 
 /** Nodes a, b, c meshed; a gate that b runs and one that it does not. */
 async function threeNodes() {
@@ -30,12 +33,15 @@ it('Retry_AnExitWhoseOwnerVanishedAfterApplyingItLeavesAReEntryMadeSinceAlone', 
   await clock.run(a.trackEntry('P 1', gateOther));
   // b vanishes (host freeze / cable cut) right after a and c applied b's exit delta, before b answers.
   let seen = 0;
-  const onLeft = (car: { plate: string }) => { if (car.plate === 'P 1' && ++seen === 2) network.partition(['b'], ['a', 'c']); };
-  a.on('car:left', onLeft); c.on('car:left', onLeft);
-  const exit = a.trackExit('P 1', gateB);           // forwarded to b
+  const onLeft = (car: { plate: string }) => {
+    if (car.plate === 'P 1' && ++seen === 2) network.partition(['b'], ['a', 'c']);
+  };
+  a.on('car:left', onLeft);
+  c.on('car:left', onLeft);
+  const exit = a.trackExit('P 1', gateB); // forwarded to b
   exit.catch(() => undefined);
   await clock.until(() => seen === 2);
-  expect(a.lot.carOf('P 1')).toBeUndefined();       // the exit happened
+  expect(a.lot.carOf('P 1')).toBeUndefined(); // the exit happened
   // the car comes back in at another gate; the client is told 201
   await clock.run(c.trackEntry('P 1', gateOther));
   const result = await clock.run(exit, 10_000);
@@ -47,12 +53,15 @@ it('Retry_AnExitWhoseOwnerVanishedAfterApplyingItLeavesAReEntryMadeSinceAlone', 
 it('Retry_AnEntryWhoseOwnerVanishedAfterApplyingItIsNotAppliedAgainAfterTheCarLeft', async () => {
   const { clock, network, a, c, gateB, gateOther } = await threeNodes();
   let seen = 0;
-  const onIn = (car: { plate: string }) => { if (car.plate === 'Q 1' && ++seen === 2) network.partition(['b'], ['a', 'c']); };
-  a.on('car:entered', onIn); c.on('car:entered', onIn);
-  const entry = a.trackEntry('Q 1', gateB, { requestId: 'req-q1' });   // forwarded to b
+  const onIn = (car: { plate: string }) => {
+    if (car.plate === 'Q 1' && ++seen === 2) network.partition(['b'], ['a', 'c']);
+  };
+  a.on('car:entered', onIn);
+  c.on('car:entered', onIn);
+  const entry = a.trackEntry('Q 1', gateB, { requestId: 'req-q1' }); // forwarded to b
   entry.catch(() => undefined);
   await clock.until(() => seen === 2);
-  await clock.run(c.trackExit('Q 1', gateOther));         // the car leaves; client told 200
+  await clock.run(c.trackExit('Q 1', gateOther)); // the car leaves; client told 200
   const r = await clock.run(entry, 10_000);
   await clock.advance(2000);
   expect(r.plate).toBe('Q 1');

@@ -13,15 +13,25 @@ import { FakeClock } from '../../../support/fake-clock.js';
 
 const nodes: Node[] = [];
 let clock: FakeClock;
-afterEach(async () => { for (const n of nodes) await clock.run(n.stop()); nodes.length = 0; });
+afterEach(async () => {
+  for (const n of nodes) await clock.run(n.stop());
+  nodes.length = 0;
+});
 
 async function mk(network: MemoryNetwork, name: string, addr: string, peers: string[]): Promise<Node> {
   const config = loadConfig({ env: {}, preset: 'test', flags: { name } });
   const logger = silentLogger();
   const node = await createNode(config, {
-    logger, clock, random: seededRandom(name.charCodeAt(0)),
+    logger,
+    clock,
+    random: seededRandom(name.charCodeAt(0)),
     createTransport: (identity, admit) => network.createTransport({ identity, cookie: config.cookie, admit, address: addr, logger }),
-    createDiscovery: () => new StaticDiscovery(peers, { self: { cluster: 'parking', name, incarnation: 'x', host: addr.split(':')[0]!, port: Number(addr.split(':')[1]), url: '' }, clock, logger }),
+    createDiscovery: () =>
+      new StaticDiscovery(peers, {
+        self: { cluster: 'parking', name, incarnation: 'x', host: addr.split(':')[0]!, port: Number(addr.split(':')[1]), url: '' },
+        clock,
+        logger,
+      }),
   });
   nodes.push(node);
   return node;

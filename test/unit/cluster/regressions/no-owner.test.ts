@@ -9,14 +9,17 @@ import { chooseNode } from '../../../../src/gates/placement.js';
 import { memoryCluster, type MemoryCluster } from '../../../support/memory-cluster.js';
 
 let cluster: MemoryCluster | undefined;
-afterEach(async () => { await cluster?.stopAll(); cluster = undefined; });
+afterEach(async () => {
+  await cluster?.stopAll();
+  cluster = undefined;
+});
 
 it('Join_AJoinerWaitingForAnUnreachablePeerIsNotPlacedByItsPeers_SoItsGatesKeepAnOwner', async () => {
   cluster = await memoryCluster(['a', 'c']);
   const { clock, network } = cluster;
   await clock.advance(500);
-  network.partition(['b'], ['c']);          // b cannot reach c (c stays healthy with a)
-  const b = await cluster.add('b');         // initial peers: a, c; the dial to c hangs for the 5 s handshake timeout
+  network.partition(['b'], ['c']); // b cannot reach c (c stays healthy with a)
+  const b = await cluster.add('b'); // initial peers: a, c; the dial to c hangs for the 5 s handshake timeout
   await clock.advance(200);
   const a = cluster.node('a');
   const gateB = [1, 2, 3, 4].find((g) => chooseNode(g, ['a', 'b', 'c']) === 'b' || chooseNode(g, ['a', 'b']) === 'b')!;

@@ -6,8 +6,10 @@ import { afterEach, expect, it } from 'vitest';
 import { chooseNode } from '../../../../src/gates/placement.js';
 import { meshed, memoryCluster, type MemoryCluster } from '../../../support/memory-cluster.js';
 let cluster: MemoryCluster | undefined;
-afterEach(async () => { await cluster?.stopAll(); cluster = undefined; });
-
+afterEach(async () => {
+  await cluster?.stopAll();
+  cluster = undefined;
+});
 
 it('Retry_AnExitRetriedFromAForwarderThatHadNotSeenTheCarIsDecidedByTheNewOwner', async () => {
   cluster = await memoryCluster(['a', 'b', 'c'], { config: { gates: 8 } });
@@ -15,16 +17,26 @@ it('Retry_AnExitRetriedFromAForwarderThatHadNotSeenTheCarIsDecidedByTheNewOwner'
   const { clock, network } = cluster;
   const gate = [1, 2, 3, 4, 5, 6, 7, 8].find((g) => chooseNode(g, ['a', 'b', 'c']) === 'b' && chooseNode(g, ['a', 'c']) === 'c')!;
   expect(gate).toBeDefined();
-  const a = cluster.node('a'), b = cluster.node('b'), c = cluster.node('c');
-  network.partition(['a'], ['b']);                       // a's replica lags b's
-  const entry = b.trackEntry('P 1', gate); entry.catch(() => undefined);
+  const a = cluster.node('a'),
+    b = cluster.node('b'),
+    c = cluster.node('c');
+  network.partition(['a'], ['b']); // a's replica lags b's
+  const entry = b.trackEntry('P 1', gate);
+  entry.catch(() => undefined);
   await clock.until(() => c.lot.carOf('P 1') !== undefined);
-  expect(a.lot.carOf('P 1')).toBeUndefined();             // forwarder has not seen the car yet
-  const exit = a.trackExit('P 1', gate); exit.catch(() => undefined);   // forwarded to b, lost
+  expect(a.lot.carOf('P 1')).toBeUndefined(); // forwarder has not seen the car yet
+  const exit = a.trackExit('P 1', gate);
+  exit.catch(() => undefined); // forwarded to b, lost
   await clock.advance(5);
-  network.crash('b');                                      // b goes away: outcome unknown, retried
+  network.crash('b'); // b goes away: outcome unknown, retried
   network.heal();
-  const r = await clock.run(exit.then((v) => ({ ok: v }), (e) => ({ err: e.code })), 10_000);
+  const r = await clock.run(
+    exit.then(
+      (v) => ({ ok: v }),
+      (e) => ({ err: e.code }),
+    ),
+    10_000,
+  );
   await clock.advance(2000);
   expect(r).toHaveProperty('ok');
 });

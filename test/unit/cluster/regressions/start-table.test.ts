@@ -5,7 +5,10 @@
 import { afterEach, expect, it } from 'vitest';
 import { memoryCluster, type MemoryCluster } from '../../../support/memory-cluster.js';
 let cluster: MemoryCluster | undefined;
-afterEach(async () => { await cluster?.stopAll(); cluster = undefined; });
+afterEach(async () => {
+  await cluster?.stopAll();
+  cluster = undefined;
+});
 it('Join_ANewNodeOwnsNoGateRightAfterStart_AndRefusesACarAlreadyInsideOnceJoined', async () => {
   cluster = await memoryCluster(['a']);
   const { clock, network } = cluster;

@@ -143,7 +143,8 @@ export class FakeParkingApi extends EventEmitter implements ParkingApi {
   }
 
   private members(since: number): MemberView[] {
-    return [{ name: this.name, url: this.url, status: 'alive' }, ...this.peers].map((m) => ({ since, ...m }));
+    const self: MemberView = { name: this.name, url: this.url, status: 'alive' };
+    return [self, ...this.peers].map((m) => ({ since, ...m }));
   }
 
   private snapshot(): LotSnapshot {
@@ -151,6 +152,7 @@ export class FakeParkingApi extends EventEmitter implements ParkingApi {
   }
 
   private maybeFail(): void {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a test may make the fake throw anything, as a broken dependency could
     if (this.fail !== undefined) throw this.fail;
   }
 }

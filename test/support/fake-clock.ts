@@ -4,6 +4,7 @@
  * next one runs.
  */
 import type { Clock, TimerHandle } from '../../src/clock.js';
+import { eventually, type EventuallyOptions } from './eventually.js';
 
 interface Timer extends TimerHandle {
   id: number;
@@ -84,25 +85,30 @@ export class FakeClock implements Clock {
     for (let i = 0; i < 10; i++) await Promise.resolve();
   }
 
-  /** Advances in `stepMs` steps until `promise` settles (at most `limitMs`); returns its outcome. */
+  /**
+   * `eventually` on fake time: checks `condition()`, and advances the clock by `intervalMs` (default
+   * 5 ms) between checks until it holds, for at most `timeoutMs` (default 60 s) of fake time.
+   */
+  until<T>(condition: () => T | Promise<T>, options: Omit<EventuallyOptions, 'time'> = {}): Promise<NonNullable<T>> {
+    const start = this.time;
+    return eventually(condition, {
+      timeoutMs: 60_000,
+      intervalMs: 5,
+      message: 'condition',
+      ...options,
+      time: { elapsed: () => this.time - start, pass: (ms) => this.advance(ms) },
+    });
+  }
+
+  /** Advances in `stepMs` steps until `promise` settles (at most `limitMs` of fake time); returns its outcome. */
   async run<T>(promise: Promise<T>, limitMs = 60_000, stepMs = 5): Promise<T> {
     let settled = false;
     const watched = promise.finally(() => {
       settled = true;
     });
     watched.catch(() => undefined);
-    for (let spent = 0; !settled && spent < limitMs; spent += stepMs) await this.advance(stepMs);
-    if (!settled) throw new Error(`promise did not settle within ${limitMs} ms of fake time`);
+    await this.until(() => settled, { timeoutMs: limitMs, intervalMs: stepMs, message: 'the promise to settle' });
     return watched;
-  }
-
-  /** Advances until `check()` holds (at most `limitMs` of fake time). */
-  async until(check: () => boolean | Promise<boolean>, limitMs = 60_000, stepMs = 5): Promise<void> {
-    for (let spent = 0; spent <= limitMs; spent += stepMs) {
-      if (await check()) return;
-      await this.advance(stepMs);
-    }
-    throw new Error(`condition not reached within ${limitMs} ms of fake time`);
   }
 
   /** Fires the earliest timer due by `target` (ties: creation order); false when none is. */

@@ -2,7 +2,7 @@
  * Real-socket fixtures for the transport tests: a node:http server on 127.0.0.1:0 whose upgrades go
  * to a WsTransport, as the node's own server does.
  */
-import { once, type EventEmitter } from 'node:events';
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { silentLogger } from '../../src/log.js';
@@ -82,29 +82,4 @@ export async function startWsNode(
       await server.close();
     },
   };
-}
-
-/** Resolves with the arguments of the next `event` that satisfies `accept`. */
-export function nextEvent<T extends unknown[]>(
-  emitter: EventEmitter,
-  event: string,
-  accept: (...args: T) => boolean = () => true,
-): Promise<T> {
-  return new Promise((resolve) => {
-    const listener = (...args: unknown[]): void => {
-      if (!accept(...(args as T))) return;
-      emitter.off(event, listener);
-      resolve(args as T);
-    };
-    emitter.on(event, listener);
-  });
-}
-
-/** Waits until `condition()` holds, yielding to I/O between checks; fails after `timeoutMs` of real time. */
-export async function until(condition: () => boolean, what = 'condition', timeoutMs = 5000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }

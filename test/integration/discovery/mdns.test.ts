@@ -9,7 +9,8 @@ import { systemClock } from '../../../src/clock.js';
 import { silentLogger } from '../../../src/log.js';
 import { randomId } from '../../../src/random.js';
 import { createDiscovery, type Discovery, type DiscoveredPeer, type SelfInfo } from '../../../src/discovery/index.js';
-import { captureLog, waitForPeerEvent, waitUntil } from '../../support/discovery-wait.js';
+import { captureLog, waitForPeerEvent } from '../../support/discovery-wait.js';
+import { eventually } from '../../support/eventually.js';
 
 const WAIT_MS = 10_000;
 let started: Discovery[] = [];
@@ -38,7 +39,7 @@ describe('mdns discovery on loopback', () => {
     const log = captureLog();
     const nodes = selves.map((self, i) => mdns(self, i === 0 ? log.logger : silentLogger()));
     await Promise.all(nodes.map((n) => n.start()));
-    await Promise.all(nodes.map((n) => waitUntil(n, ['peer:found'], knows(n, 2), WAIT_MS, `${n.kind} knows 2 peers`)));
+    await Promise.all(nodes.map((n) => eventually(knows(n, 2), { timeoutMs: WAIT_MS, message: `${n.kind} knows 2 peers` })));
 
     const [a] = nodes;
     const byName = (peers: DiscoveredPeer[]) => [...peers].sort((x, y) => (x.name ?? '').localeCompare(y.name ?? ''));
@@ -55,7 +56,7 @@ describe('mdns discovery on loopback', () => {
     const cluster = `test-${randomId(4)}`;
     const [a, b, c] = [selfInfo(cluster, 'a', 47111), selfInfo(cluster, 'b', 47112), selfInfo(cluster, 'c', 47113)].map((s) => mdns(s));
     await Promise.all([a!, b!, c!].map((n) => n.start()));
-    await Promise.all([a!, c!].map((n) => waitUntil(n, ['peer:found'], knows(n, 2), WAIT_MS, 'two peers')));
+    await Promise.all([a!, c!].map((n) => eventually(knows(n, 2), { timeoutMs: WAIT_MS, message: 'two peers' })));
 
     const lostByA = waitForPeerEvent(a!, 'peer:lost', (p) => p.name === 'b', WAIT_MS);
     const lostByC = waitForPeerEvent(c!, 'peer:lost', (p) => p.name === 'b', WAIT_MS);
@@ -94,7 +95,7 @@ describe('mdns discovery on loopback', () => {
     const seen: DiscoveredPeer[] = [];
     a!.on('peer:found', (p) => seen.push(p));
     await Promise.all([a!.start(), b!.start()]);
-    await waitUntil(a!, ['peer:found'], knows(a!, 1), WAIT_MS, 'a finds b');
+    await eventually(knows(a!, 1), { timeoutMs: WAIT_MS, message: 'a finds b' });
     expect(seen.map((p) => p.name)).toEqual(['b']);
     expect(stranger.peers()).toEqual([]);
   });
@@ -104,7 +105,7 @@ describe('mdns discovery on loopback', () => {
     const a = mdns(selfInfo(cluster, 'a', 47131));
     const b = mdns(selfInfo(cluster, 'b', 47132));
     await Promise.all([a.start(), a.start(), b.start()]);
-    await waitUntil(a, ['peer:found'], knows(a, 1), WAIT_MS, 'a finds b');
+    await eventually(knows(a, 1), { timeoutMs: WAIT_MS, message: 'a finds b' });
     await a.stop();
     expect(a.peers()).toEqual([]);
     const again = waitForPeerEvent(a, 'peer:found', (p) => p.name === 'b', WAIT_MS);

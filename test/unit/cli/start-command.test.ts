@@ -1,10 +1,11 @@
+import { stripVTControlCharacters as stripAnsi } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../../src/cli/program.js';
 import { SETTING_FLAGS, configFlags } from '../../../src/cli/start-command.js';
 import { configKeys, envName } from '../../../src/config/index.js';
 import { CLI_NODE, FakeNode } from '../../support/fake-api.js';
 import { testIo } from '../../support/cli-io.js';
-import { stripAnsi, waitUntil } from '../../support/cli-wait.js';
+import { eventually } from '../../support/eventually.js';
 
 const READY = 'parking node n1 ready at http://127.0.0.1:4000\n';
 
@@ -35,7 +36,7 @@ describe('parking start', () => {
       ['start', '--no-repl', '--port', '0', '--gates', '6', '--discovery', 'static', '--peers', '127.0.0.1:4001,127.0.0.1:4002'],
       io,
     );
-    await waitUntil(() => io.stdout === READY, 'the ready line');
+    await eventually(() => io.stdout === READY, { message: 'the ready line' });
     expect(node.started).toBe(true);
     expect(io.configs[0]).toMatchObject({ port: 0, gates: 6, discovery: 'static', peers: ['127.0.0.1:4001', '127.0.0.1:4002'] });
     expect(node.stops).toBe(0);
@@ -48,7 +49,7 @@ describe('parking start', () => {
     const node = new FakeNode(CLI_NODE);
     const io = testIo({ node, env: { PARKING_SPACES: '7', PARKING_DISCOVERY: 'none' } });
     const exit = run(['start', '--no-repl', '--gates', '2'], io);
-    await waitUntil(() => io.stdout === READY, 'the ready line');
+    await eventually(() => io.stdout === READY, { message: 'the ready line' });
     expect(io.configs[0]).toMatchObject({ spaces: 7, gates: 2, discovery: 'none' });
     io.signal();
     expect(await exit).toBe(0);
@@ -83,10 +84,10 @@ describe('parking start', () => {
     let screen = '';
     io.output.on('data', (chunk: Buffer) => (screen += chunk.toString()));
     const exit = run(['start', '--port', '0'], io);
-    await waitUntil(() => stripAnsi(screen).includes('parking(n1)> '), 'the prompt');
+    await eventually(() => stripAnsi(screen).includes('parking(n1)> '), { message: 'the prompt' });
     expect(io.stdout).toBe(READY);
     io.input.write('.entry ABC 123 2\r');
-    await waitUntil(() => stripAnsi(screen).includes('ABC 123 entered at gate 2 (node n1, 16:02:11)'), 'the entry');
+    await eventually(() => stripAnsi(screen).includes('ABC 123 entered at gate 2 (node n1, 16:02:11)'), { message: 'the entry' });
     io.input.write('.exit\r');
     expect(await exit).toBe(0);
     expect(node.stops).toBe(1);
@@ -98,7 +99,7 @@ describe('parking start', () => {
     let screen = '';
     io.output.on('data', (chunk: Buffer) => (screen += chunk.toString()));
     const exit = run(['start', '--no-repl'], io);
-    await waitUntil(() => io.stdout === READY, 'the ready line');
+    await eventually(() => io.stdout === READY, { message: 'the ready line' });
     io.signal('SIGINT');
     expect(await exit).toBe(0);
     expect(screen).toBe('');

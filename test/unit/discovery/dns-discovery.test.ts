@@ -5,7 +5,8 @@ import { silentLogger } from '../../../src/log.js';
 import { createDiscovery, type Discovery, type DiscoveryOptions } from '../../../src/discovery/index.js';
 import type { DiscoveredPeer, SelfInfo } from '../../../src/discovery/types.js';
 import { DiscoveryDnsServer } from '../../support/discovery-dns-server.js';
-import { captureLog, waitForPeerEvent, waitUntil } from '../../support/discovery-wait.js';
+import { captureLog, waitForPeerEvent } from '../../support/discovery-wait.js';
+import { eventually } from '../../support/eventually.js';
 
 // Real DNS over UDP on 127.0.0.1 with the real clock and a 50 ms poll: the tests wait for events.
 const NAME = 'parking-headless.default.svc.cluster.local';
@@ -83,7 +84,7 @@ describe('dns discovery', () => {
     discovery.on('peer:found', () => (found += 1));
     await discovery.start();
     const queriesThen = server.queries;
-    await waitUntil(server, ['query'], () => server.queries >= queriesThen + 5, 5000, 'five more polls');
+    await eventually(() => server.queries >= queriesThen + 5, { timeoutMs: 5000, message: 'five more polls' });
     expect(found).toBe(1);
   });
 
@@ -108,7 +109,7 @@ describe('dns discovery', () => {
     const srvPeer = waitForPeerEvent(discovery, 'peer:found', at('pod-c.parking-headless.default.svc.cluster.local:4300'));
     await discovery.start();
     await srvPeer;
-    await waitUntil(discovery, ['peer:found'], () => discovery.peers().length === 2, 5000, 'A and SRV peers');
+    await eventually(() => discovery.peers().length === 2, { timeoutMs: 5000, message: 'A and SRV peers' });
     expect(addresses(discovery)).toEqual(['127.0.0.2:4100', 'pod-c.parking-headless.default.svc.cluster.local:4300']);
   });
 
@@ -137,11 +138,11 @@ describe('dns discovery', () => {
     server.records.set(NAME, { a: ['127.0.0.2', '127.0.0.3'] });
     const discovery = dns();
     await discovery.start();
-    await waitUntil(discovery, ['peer:found'], () => discovery.peers().length === 2, 5000, 'two peers');
+    await eventually(() => discovery.peers().length === 2, { timeoutMs: 5000, message: 'two peers' });
     const lost: string[] = [];
     discovery.on('peer:lost', (p) => lost.push(p.address));
     server.records.delete(NAME);
-    await waitUntil(discovery, ['peer:lost'], () => discovery.peers().length === 0, 5000, 'no peers');
+    await eventually(() => discovery.peers().length === 0, { timeoutMs: 5000, message: 'no peers' });
     expect(lost.sort()).toEqual(['127.0.0.2:4100', '127.0.0.3:4100']);
   });
 
@@ -174,7 +175,7 @@ describe('dns discovery', () => {
     server.silent = true;
     const discovery = dns({ dnsIntervalMs: 5000 });
     await discovery.start();
-    await waitUntil(server, ['query'], () => server.queries > 0, 5000, 'a query sent');
+    await eventually(() => server.queries > 0, { timeoutMs: 5000, message: 'a query sent' });
     // The server never answers: stop() resolving at all shows the pending lookup was cancelled.
     await discovery.stop();
     await discovery.stop();

@@ -2,11 +2,12 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { stripVTControlCharacters as stripAnsi } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseCarArgs, startRepl, type ReplHandle } from '../../../src/repl/index.js';
 import { NodeUnreachableError } from '../../../src/errors.js';
 import { CLI_NODE, FAKE_NOW, FakeParkingApi } from '../../support/fake-api.js';
-import { stripAnsi, waitUntil } from '../../support/cli-wait.js';
+import { eventually } from '../../support/eventually.js';
 
 interface Session {
   api: FakeParkingApi;
@@ -51,12 +52,13 @@ function session(options: { terminal?: boolean; historyFile?: string; api?: Fake
       const before = screen().length;
       input.write(`${line}${terminal ? '\r' : '\n'}`);
       const after = (): string => screen().slice(before);
-      await waitUntil(
-        () => (typeof expected === 'string' ? after().includes(expected) : expected.test(after())),
-        `${JSON.stringify(expected)} after ${JSON.stringify(line)}; screen:\n${screen()}`,
-      );
+      await eventually(() => (typeof expected === 'string' ? after().includes(expected) : expected.test(after())), {
+        message: () => `${JSON.stringify(expected)} after ${JSON.stringify(line)}; screen:\n${screen()}`,
+      });
       // The prompt after the answer shows the REPL is ready for the next line.
-      await waitUntil(() => after().trimEnd().endsWith('parking(n1)>'), `the prompt after ${JSON.stringify(line)}; screen:\n${screen()}`);
+      await eventually(() => after().trimEnd().endsWith('parking(n1)>'), {
+        message: () => `the prompt after ${JSON.stringify(line)}; screen:\n${screen()}`,
+      });
       return after();
     },
   };
@@ -65,7 +67,7 @@ function session(options: { terminal?: boolean; historyFile?: string; api?: Fake
 describe('console functions', () => {
   it('shows the node name in the prompt', async () => {
     const s = session();
-    await waitUntil(() => s.screen().includes('parking(n1)> '), 'the prompt');
+    await eventually(() => s.screen().includes('parking(n1)> '), { message: 'the prompt' });
   });
 
   it('awaits trackEntry and prints the car', async () => {
@@ -188,7 +190,7 @@ describe('console input and terminal features', () => {
     // the input while it completes, so the second one waits in the stream instead of being lost.
     s.input.write('trac\t');
     s.input.write('\t');
-    await waitUntil(() => /trackEntry[\s\S]*trackExit/.test(s.screen()), `the completions; screen:\n${s.screen()}`);
+    await eventually(() => /trackEntry[\s\S]*trackExit/.test(s.screen()), { message: () => `the completions; screen:\n${s.screen()}` });
     const [completions] = await new Promise<[string[], string]>((resolve, reject) =>
       s.repl.server.completer('trac', (err, result) => (err ? reject(err) : resolve(result as [string[], string]))),
     );
@@ -200,22 +202,26 @@ describe('console input and terminal features', () => {
     const s = session({ historyFile });
     await s.type('.read', 'occupied 0/100');
     await s.type('status()', 'ready: true');
-    await waitUntil(() => existsSync(historyFile) && readFileSync(historyFile, 'utf8').includes('status()'), 'the history file');
+    await eventually(() => existsSync(historyFile) && readFileSync(historyFile, 'utf8').includes('status()'), {
+      message: 'the history file',
+    });
     // Newest first, as node's REPL keeps it.
     expect(readFileSync(historyFile, 'utf8').split('\n')).toEqual(['status()', '.read']);
   });
 
   it('prints member and gate events above the prompt and redraws the prompt', async () => {
     const s = session();
-    await waitUntil(() => s.screen().includes('parking(n1)> '), 'the prompt');
+    await eventually(() => s.screen().includes('parking(n1)> '), { message: 'the prompt' });
     s.input.write('rea');
     s.api.emit('member:up', { name: 'n2', url: 'http://127.0.0.1:4001', status: 'alive' });
     s.api.emit('gate:moved', { gate: 3, from: null, to: 'n2' });
-    await waitUntil(() => /gate 3 moved - -> n2\n.*parking\(n1\)> rea$/s.test(s.screen()), `the event lines; screen:\n${s.screen()}`);
+    await eventually(() => /gate 3 moved - -> n2\n.*parking\(n1\)> rea$/s.test(s.screen()), {
+      message: () => `the event lines; screen:\n${s.screen()}`,
+    });
     expect(s.screen()).toContain('member n2 up\n');
     // The half-typed line survived.
     s.input.write('d()\r');
-    await waitUntil(() => s.screen().includes('occupied: 0'), 'read() to run');
+    await eventually(() => s.screen().includes('occupied: 0'), { message: 'read() to run' });
   });
 });
 

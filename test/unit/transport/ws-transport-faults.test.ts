@@ -6,7 +6,8 @@ import { HandshakeError, NodeUnreachableError } from '../../../src/errors.js';
 import { decodeEnvelope, decodeJson, encodeEnvelope, TransportMessageType, PROTOCOL_VERSION } from '../../../src/transport/envelope.js';
 import { clientProof, newNonce, readHello, writeAuth, writeHello } from '../../../src/transport/handshake-messages.js';
 import type { PeerLink, RefusedInfo } from '../../../src/transport/types.js';
-import { nextEvent, startWsNode, type WsNode } from '../../support/transport-server.js';
+import { nextEvent } from '../../support/eventually.js';
+import { startWsNode, type WsNode } from '../../support/transport-server.js';
 
 /** Application types are opaque to the transport: any number from 0x10 up. */
 const APP_TYPE_A = 0x10;

@@ -3,7 +3,8 @@ import { ErrorCodes, HandshakeError, NodeUnreachableError } from '../../../src/e
 import { TransportMessageType } from '../../../src/transport/envelope.js';
 import type { PeerLink, RefusedInfo } from '../../../src/transport/types.js';
 import { peerUrl } from '../../../src/transport/ws-transport.js';
-import { nextEvent, startPeerServer, startWsNode, until, type WsNode } from '../../support/transport-server.js';
+import { eventually, nextEvent } from '../../support/eventually.js';
+import { startPeerServer, startWsNode, type WsNode } from '../../support/transport-server.js';
 
 /** Application types are opaque to the transport: any number from 0x10 up. */
 const APP_TYPE_A = 0x10;
@@ -203,10 +204,10 @@ describe('WsTransport: duplicate links', () => {
       }
       const results = await Promise.allSettled([a.transport.dial(b.address), b.transport.dial(a.address)]);
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
-      await until(
+      await eventually(
         () =>
           a.transport.links().length === 1 && b.transport.links().length === 1 && a.transport.links()[0]?.id === b.transport.links()[0]?.id,
-        'one shared link',
+        { message: 'one shared link' },
       );
       // The kept link was dialed by the side whose name+incarnation sorts lower.
       const lower = `${a.identity.name}\0${a.identity.incarnation}` < `${b.identity.name}\0${b.identity.incarnation}` ? 'a' : 'b';
@@ -221,10 +222,10 @@ describe('WsTransport: duplicate links', () => {
     const b = await node('b');
     await b.transport.dial(a.address);
     await b.transport.dial(a.address);
-    await until(
+    await eventually(
       () =>
         a.transport.links().length === 1 && b.transport.links().length === 1 && a.transport.links()[0]?.id === b.transport.links()[0]?.id,
-      'one shared link',
+      { message: 'one shared link' },
     );
   });
 });

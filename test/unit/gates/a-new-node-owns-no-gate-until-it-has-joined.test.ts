@@ -1,9 +1,9 @@
 /**
- * Regression (review of the join gating): a joining node's gate table starts empty, not with every
- * gate on itself, so it never answers for a lot its replica does not hold yet.
+ * A joining node's gate table starts empty, not with every gate on itself, so it never answers for a
+ * lot its replica does not hold yet.
  */
 import { afterEach, expect, it } from 'vitest';
-import { memoryCluster, type MemoryCluster } from '../../../support/memory-cluster.js';
+import { memoryCluster, type MemoryCluster } from '../../support/memory-cluster.js';
 let cluster: MemoryCluster | undefined;
 afterEach(async () => {
   await cluster?.stopAll();

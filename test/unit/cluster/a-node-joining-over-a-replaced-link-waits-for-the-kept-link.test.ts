@@ -1,9 +1,9 @@
 /**
- * Regression (second review): a joining node whose only link, not yet synced, is replaced by a
- * duplicate link (both sides dialed at once) must not join with an empty replica.
+ * A joining node whose only link, not yet synced, is replaced by a duplicate link (both sides dialed
+ * at once) waits for the kept link to sync: it never joins with an empty replica.
  */
 import { afterEach, expect, it } from 'vitest';
-import { memoryCluster, type MemoryCluster } from '../../../support/memory-cluster.js';
+import { memoryCluster, type MemoryCluster } from '../../support/memory-cluster.js';
 let cluster: MemoryCluster | undefined;
 afterEach(async () => {
   await cluster?.stopAll();

@@ -1,11 +1,11 @@
 /**
- * Regressions (review of retries): a command whose gate owner vanished after replicating it, but before
- * answering, is retried elsewhere; the retry must not apply it a second time. An exit retried after a
- * re-entry must not delete that re-entry; an entry retried after an exit must not bring the car back.
+ * A command whose gate owner vanished after replicating it, but before answering, is retried
+ * elsewhere; the retry does not apply it a second time. An exit retried after a re-entry does not
+ * delete that re-entry; an entry retried after an exit does not bring the car back.
  */
 import { afterEach, expect, it } from 'vitest';
-import { chooseNode } from '../../../../src/gates/placement.js';
-import { meshed, memoryCluster, type MemoryCluster } from '../../../support/memory-cluster.js';
+import { chooseNode } from '../../../src/gates/placement.js';
+import { meshed, memoryCluster, type MemoryCluster } from '../../support/memory-cluster.js';
 
 let cluster: MemoryCluster | undefined;
 afterEach(async () => {

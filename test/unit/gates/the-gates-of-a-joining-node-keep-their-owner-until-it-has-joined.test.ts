@@ -1,12 +1,12 @@
 /**
- * Regression (review): a peer counts a joining node in ITS placement view as soon as the joiner sent SYNCED, but the
- * joiner's own view excludes itself until it has tried every initial peer and synced every link.
- * Gates that rendezvous assigned to the joiner then had no owner anywhere. Now a node says SYNCED only
- * once it has joined, so its peers keep its gates until it runs them.
+ * A peer counts a joining node in its placement view once the joiner says SYNCED, while the joiner's
+ * own view leaves itself out until it has tried every initial peer and synced every link. Were SYNCED
+ * said before joining, the gates rendezvous gives the joiner would have no owner anywhere; a node says
+ * SYNCED only once it has joined, so its peers keep its gates until it runs them.
  */
 import { afterEach, expect, it } from 'vitest';
-import { chooseNode } from '../../../../src/gates/placement.js';
-import { memoryCluster, type MemoryCluster } from '../../../support/memory-cluster.js';
+import { chooseNode } from '../../../src/gates/placement.js';
+import { memoryCluster, type MemoryCluster } from '../../support/memory-cluster.js';
 
 let cluster: MemoryCluster | undefined;
 afterEach(async () => {

@@ -1,15 +1,15 @@
 /**
- * Regression (review of the join gating): with the real StaticDiscovery, which reports its peers from
- * inside start(), a new node must still wait for them: no gate, not ready, until it holds the lot.
+ * With the real StaticDiscovery, which reports its peers from inside start(), a new node still waits
+ * for them: no gate, not ready, until it holds the lot.
  */
 import { afterEach, expect, it } from 'vitest';
-import { loadConfig } from '../../../../src/config/index.js';
-import { StaticDiscovery } from '../../../../src/discovery/static-discovery.js';
-import { silentLogger } from '../../../../src/log.js';
-import { createNode, type Node } from '../../../../src/node.js';
-import { seededRandom } from '../../../../src/random.js';
-import { MemoryNetwork } from '../../../../src/transport/memory-transport.js';
-import { FakeClock } from '../../../support/fake-clock.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { StaticDiscovery } from '../../../src/discovery/static-discovery.js';
+import { silentLogger } from '../../../src/log.js';
+import { createNode, type Node } from '../../../src/node.js';
+import { seededRandom } from '../../../src/random.js';
+import { MemoryNetwork } from '../../../src/transport/memory-transport.js';
+import { FakeClock } from '../../support/fake-clock.js';
 
 const nodes: Node[] = [];
 let clock: FakeClock;

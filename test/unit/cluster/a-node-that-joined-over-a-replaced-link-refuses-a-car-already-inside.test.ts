@@ -1,9 +1,9 @@
 /**
- * Regression (second review): through a node that joined while its link was being replaced, a car
- * already inside is refused, not entered a second time.
+ * Through a node that joined while its link was being replaced, a car already inside is refused, not
+ * entered a second time.
  */
 import { afterEach, expect, it } from 'vitest';
-import { memoryCluster, type MemoryCluster } from '../../../support/memory-cluster.js';
+import { memoryCluster, type MemoryCluster } from '../../support/memory-cluster.js';
 let cluster: MemoryCluster | undefined;
 afterEach(async () => {
   await cluster?.stopAll();

@@ -1,15 +1,15 @@
 /**
- * Regressions (second review): a node waits for a peer that refused it with duplicate-name only for a
- * while (the peer may still see our previous incarnation), and not at all for a peer that is gone.
+ * A node waits for a peer that refused it with duplicate-name only for a while (the peer may still see
+ * our previous incarnation), and not at all for a peer that is gone.
  */
 import { afterEach, expect, it } from 'vitest';
-import { loadConfig } from '../../../../src/config/index.js';
-import { silentLogger } from '../../../../src/log.js';
-import { createNode, type Node } from '../../../../src/node.js';
-import { seededRandom } from '../../../../src/random.js';
-import { MemoryNetwork } from '../../../../src/transport/memory-transport.js';
-import { ListDiscovery } from '../../../support/memory-cluster.js';
-import { FakeClock } from '../../../support/fake-clock.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { silentLogger } from '../../../src/log.js';
+import { createNode, type Node } from '../../../src/node.js';
+import { seededRandom } from '../../../src/random.js';
+import { MemoryNetwork } from '../../../src/transport/memory-transport.js';
+import { ListDiscovery } from '../../support/memory-cluster.js';
+import { FakeClock } from '../../support/fake-clock.js';
 
 const nodes: Node[] = [];
 let clock: FakeClock;

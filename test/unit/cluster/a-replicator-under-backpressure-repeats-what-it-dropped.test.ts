@@ -1,10 +1,10 @@
 /**
- * Regressions (review of the replicator under backpressure), on a hand-driven link pair: a SYNCED lost
- * in a dropped backlog is said again, and an ack that follows a dropped update releases no writer
- * until a resync has carried the dropped update.
+ * The replicator under backpressure, on a hand-driven link pair: a SYNCED lost in a dropped backlog is
+ * said again, and an ack that follows a dropped update releases no writer until a resync has carried
+ * the dropped update.
  */
 import { describe, expect, it } from 'vitest';
-import { pair } from '../../../support/link-pair.js';
+import { pair } from '../../support/link-pair.js';
 
 const car = (plate: string) => ({ plate, gate: 1, enteredAt: 1, node: 'x' });
 

@@ -1,10 +1,10 @@
 /**
- * Regression (second review): an exit retried after its owner vanished, sent from a node whose replica
- * had not seen the car yet, is decided by the new owner (not refused with the empty list it saw).
+ * An exit retried after its owner vanished, sent from a node whose replica had not seen the car yet,
+ * is decided by the new owner (not refused with the empty list of visits the sender saw).
  */
 import { afterEach, expect, it } from 'vitest';
-import { chooseNode } from '../../../../src/gates/placement.js';
-import { meshed, memoryCluster, type MemoryCluster } from '../../../support/memory-cluster.js';
+import { chooseNode } from '../../../src/gates/placement.js';
+import { meshed, memoryCluster, type MemoryCluster } from '../../support/memory-cluster.js';
 let cluster: MemoryCluster | undefined;
 afterEach(async () => {
   await cluster?.stopAll();

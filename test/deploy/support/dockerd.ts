@@ -1,8 +1,10 @@
 /**
  * A private Docker engine for the deploy tests. dockerd runs with its own data and exec roots,
  * pidfile and socket, and with no bridge, iptables, forwarding or masquerading, so it changes
- * nothing in the host's network (docker.io 20+ honours these flags: checked here, December 2026). Everything it owns lives under {@link RUN_DIR};
- * {@link cleanDockerLeftovers} removes what a crashed run left there.
+ * nothing in the host's network (Debian's docker.io 20.10 with `--bridge=none --iptables=false
+ * --ip6tables=false --ip-forward=false --ip-masq=false`: checked on this machine, December 2026).
+ * Everything it owns lives under {@link RUN_DIR}; {@link cleanDockerLeftovers} removes what a crashed
+ * run left there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';

@@ -12,6 +12,8 @@ import { FakeClock } from '../../support/fake-clock.js';
 
 interface PendingDial {
   address: string;
+  /** Fake time of the dial. */
+  at: number;
   resolve: (link: PeerLink) => void;
   reject: (err: Error) => void;
 }
@@ -19,8 +21,17 @@ interface PendingDial {
 function setup(options: { duplicateNameWaitMs?: number } = {}) {
   const clock = new FakeClock();
   const dials: PendingDial[] = [];
+  /** The next `count` dials are refused at once (nobody listens there), as a down peer answers. */
+  const refuse = { count: 0 };
   const transport = Object.assign(new EventEmitter(), {
-    dial: (address: string) => new Promise<PeerLink>((resolve, reject) => dials.push({ address, resolve, reject })),
+    dial: (address: string) =>
+      new Promise<PeerLink>((resolve, reject) => {
+        dials.push({ address, at: clock.monotonic(), resolve, reject });
+        if (refuse.count > 0) {
+          refuse.count--;
+          reject(new NodeUnreachableError(address, 'ECONNREFUSED'));
+        }
+      }),
   }) as unknown as Transport;
   const linked = new Set<string>();
   const dialer = new Dialer({
@@ -40,7 +51,7 @@ function setup(options: { duplicateNameWaitMs?: number } = {}) {
     await Promise.resolve();
     await Promise.resolve();
   };
-  return { clock, dials, dialer, linked, link, settle, attempts: () => attempts };
+  return { clock, dials, dialer, linked, link, settle, refuse, attempts: () => attempts };
 }
 
 describe('Dialer', () => {
@@ -121,6 +132,54 @@ describe('Dialer', () => {
     expect(attempts()).toBe(1);
     dials[0]!.reject(new NodeUnreachableError('h:1', 'ECONNREFUSED'));
     await settle();
+    await clock.advance(5000);
+    expect(dials).toHaveLength(1);
+  });
+
+  it('Backoff_EachRedialWaitsBetweenHalfAndAllOfACeilingThatDoublesUpToMaxMs', async () => {
+    const { dialer, dials, clock, refuse } = setup(); // baseMs 100, maxMs 1000
+    refuse.count = Infinity;
+    dialer.add('h:1');
+    await clock.advance(10_000);
+    const gaps = dials.slice(1).map((d, k) => d.at - dials[k]!.at);
+    expect(gaps.length).toBeGreaterThan(8);
+    gaps.forEach((gap, k) => {
+      const ceiling = Math.min(1000, 100 * 2 ** k);
+      expect(gap, `redial ${k + 1}`).toBeGreaterThanOrEqual(Math.floor(ceiling / 2));
+      expect(gap, `redial ${k + 1}`).toBeLessThanOrEqual(ceiling);
+    });
+  });
+
+  it('DialSucceeds_ResetsTheBackoff_SoTheNextLinkDownIsRedialedWithinBaseMs', async () => {
+    const { dialer, dials, clock, link, refuse, settle } = setup();
+    refuse.count = 3;
+    dialer.add('h:1');
+    await clock.until(() => dials.length === 4); // the fourth dial, after waits of ~100, ~200, ~400 ms
+    expect(dials[3]!.at - dials[2]!.at).toBeGreaterThanOrEqual(200);
+    dials[3]!.resolve(link('b'));
+    await settle();
+    dialer.onLinkDown(link('b'));
+    const downAt = clock.monotonic();
+    await clock.until(() => dials.length === 5);
+    expect(dials[4]!.at - downAt).toBeLessThanOrEqual(100);
+  });
+
+  it('Add_AnAddressAlreadyKept_IsNotDialedAgain', async () => {
+    const { dialer, dials, clock } = setup();
+    dialer.add('h:1');
+    dialer.add('h:1');
+    dialer.add('h:1', true);
+    await clock.advance(5000);
+    expect(dials).toHaveLength(1);
+    expect(dialer.addresses()).toEqual(['h:1']);
+  });
+
+  it('LinkReplaced_TheSameProcessIsStillLinked_NothingIsRedialed', async () => {
+    const { dialer, dials, clock, link, settle } = setup();
+    dialer.add('h:1');
+    dials[0]!.resolve(link('b'));
+    await settle();
+    dialer.onLinkReplaced();
     await clock.advance(5000);
     expect(dials).toHaveLength(1);
   });

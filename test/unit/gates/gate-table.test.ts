@@ -67,6 +67,24 @@ describe('GateTable', () => {
     expect(moves.length).toBe(owners(table).filter((o) => o === 'c').length);
   });
 
+  it('GateTable_update_AGateMovedListenerSeesTheWholeNewTable', () => {
+    const { table } = setup();
+    table.update(['a', 'b', 'c']);
+    const seen: Array<Array<string | null>> = [];
+    table.on('gate:moved', () => seen.push(owners(table)));
+    table.update(['a', 'b']);
+    expect(seen.length).toBeGreaterThan(0);
+    for (const snapshot of seen) expect(snapshot).toEqual(owners(table));
+    expect(owners(table)).not.toContain('c');
+  });
+
+  it('GateTable_update_ReturnsTheMovesItAnnounces', () => {
+    const { table, moves } = setup();
+    table.update(['a', 'b']);
+    moves.length = 0;
+    expect(table.update(['b', 'c'])).toEqual(moves);
+  });
+
   it('GateTable_update_EmptyView_EveryGateHasNoOwner', () => {
     const { table } = setup(4);
     table.update(['a']);

@@ -4,9 +4,9 @@
  * value is reported as a ConfigError naming the field (the CLI exits 2 on it).
  *
  * A preset (memberlist's DefaultLocalConfig / DefaultLANConfig idea) is a named overlay on the
- * defaults: `laptop`, `lan`, `kubernetes`, `test` (PRESETS). It is chosen by --preset or
- * PARKING_PRESET; else by the environment (PARKING_ENV, else NODE_ENV): `production` selects
- * `kubernetes`, anything else `laptop`.
+ * defaults: `laptop`, `lan`, `kubernetes`, `test` (PRESETS). It is chosen with the same precedence
+ * as a setting: --preset > PARKING_PRESET > `preset:` in the --config file; else by the environment
+ * (PARKING_ENV, else NODE_ENV): `production` selects `kubernetes`, anything else `laptop`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -34,7 +34,7 @@ export interface LoadConfigOptions {
   file?: string;
   /** Folder with default.yaml and presets/<name>.yaml (default: the package's config/). */
   configDir?: string;
-  /** The preset (default: PARKING_PRESET, else from the environment; see the module comment). */
+  /** The preset, from --preset (default: PARKING_PRESET, else the file's, else the environment's). */
   preset?: string;
   /**
    * Defaults of this run, above config/default.yaml and below everything else (the console asks for
@@ -47,11 +47,24 @@ export interface LoadConfigOptions {
 export const PRESETS = ['laptop', 'lan', 'kubernetes', 'test'] as const;
 export type PresetName = (typeof PRESETS)[number];
 
-/** The preset a run uses: the one asked for, else PARKING_PRESET, else the environment's. */
-export function presetOf(env: Record<string, string | undefined>, asked?: string): PresetName {
-  const name = asked ?? env.PARKING_PRESET ?? ((env.PARKING_ENV ?? env.NODE_ENV) === 'production' ? 'kubernetes' : 'laptop');
-  if (!(PRESETS as readonly string[]).includes(name))
-    throw new ConfigError('preset', `"${name}" is not a preset: one of ${PRESETS.join(', ')}`);
+/**
+ * The preset a run uses: the one asked for (--preset), else PARKING_PRESET, else `preset:` of the
+ * --config file, else the environment's. Throws ConfigError naming `preset` for an unknown name.
+ */
+export function presetOf(env: Record<string, string | undefined>, asked?: string, fromFile?: unknown): PresetName {
+  // An empty PARKING_PRESET is unset (as `PARKING_PRESET=${PRESET:-}` in a compose file gives).
+  const fromEnv = env.PARKING_PRESET === '' ? undefined : env.PARKING_PRESET;
+  const chosen: [unknown, string][] = [
+    [asked, '--preset'],
+    [fromEnv, 'PARKING_PRESET'],
+    [fromFile, 'the config file'],
+  ];
+  const [name, source] = chosen.find(([value]) => value !== undefined) ?? [
+    (env.PARKING_ENV ?? env.NODE_ENV) === 'production' ? 'kubernetes' : 'laptop',
+    'the environment',
+  ];
+  if (typeof name !== 'string' || !(PRESETS as readonly string[]).includes(name))
+    throw new ConfigError('preset', `${JSON.stringify(name)} (from ${source}) is not a preset: one of ${PRESETS.join(', ')}`);
   return name as PresetName;
 }
 
@@ -60,12 +73,12 @@ export function envName(key: string): string {
   return `PARKING_${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
 }
 
-function readYaml(path: string, field: string, required: boolean): Record<string, unknown> {
+/** Reads a mapping of settings; `extraKeys` are allowed beside them (`preset` in a user's file). */
+function readYaml(path: string, field: string, extraKeys: readonly string[] = []): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    if (!required && (err as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new ConfigError(field, `cannot read ${path}: ${(err as Error).message}`);
   }
   let parsed: unknown;
@@ -77,7 +90,7 @@ function readYaml(path: string, field: string, required: boolean): Record<string
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(field, `${path} must hold a mapping of settings`);
   for (const key of Object.keys(parsed)) {
-    if (!(configKeys as string[]).includes(key)) throw new ConfigError(key, `unknown setting in ${path}`);
+    if (!(configKeys as string[]).includes(key) && !extraKeys.includes(key)) throw new ConfigError(key, `unknown setting in ${path}`);
   }
   return parsed as Record<string, unknown>;
 }
@@ -86,13 +99,14 @@ function readYaml(path: string, field: string, required: boolean): Record<string
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
   const dir = options.configDir ?? CONFIG_DIR;
-  const preset = presetOf(env, options.preset);
+  const { preset: presetInFile, ...file } = options.file === undefined ? {} : readYaml(options.file, 'config', ['preset']);
+  const preset = presetOf(env, options.preset, presetInFile);
   const merged: Record<string, unknown> = {
-    ...readYaml(join(dir, 'default.yaml'), 'defaults', true),
+    ...readYaml(join(dir, 'default.yaml'), 'defaults'),
     ...options.defaults,
-    ...readYaml(join(dir, 'presets', `${preset}.yaml`), 'preset', true),
+    ...readYaml(join(dir, 'presets', `${preset}.yaml`), 'preset'),
+    ...file,
   };
-  if (options.file !== undefined) Object.assign(merged, readYaml(options.file, 'config', true));
   for (const key of configKeys) {
     const value = env[envName(key)];
     // Kubernetes service links inject PARKING_PORT=tcp://<ip>:<port> for a Service named "parking";
@@ -106,6 +120,23 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     merged[key] = value;
   }
 
+  return validate(merged);
+}
+
+let defaults: Config | undefined;
+
+/**
+ * The values of config/default.yaml alone (no preset, environment, file or flags), validated and
+ * read once: the fallback of a part built without a node's config (a transport or an API server in
+ * a test), so that no default is written a second time in code.
+ */
+export function configDefaults(): Config {
+  defaults ??= validate(readYaml(join(CONFIG_DIR, 'default.yaml'), 'defaults'));
+  return defaults;
+}
+
+/** The schema, then the rules that relate settings; the first failure as a ConfigError naming the field. */
+function validate(merged: Record<string, unknown>): Config {
   const result = configSchema.safeParse(merged);
   if (!result.success) {
     const issue = result.error.issues[0]!;
@@ -124,7 +155,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 /** Risky-but-legal values: one warning each, logged by the node at start. */
 export function configWarnings(config: Config, environment = process.env.PARKING_ENV ?? process.env.NODE_ENV ?? 'development'): string[] {
   const warnings: string[] = [];
-  if (config.cookie === 'parking-insecure-development-cookie' && environment === 'production') {
+  if (config.cookie === configDefaults().cookie && environment === 'production') {
     warnings.push('cookie is the public development default: set PARKING_COOKIE');
   }
   if (config.failureTimeoutMs < 4 * config.heartbeatIntervalMs) {

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, envName, configWarnings } from '../../src/config/index.js';
+import { parse as parseYaml } from 'yaml';
+import { CONFIG_DIR, PRESETS, configDefaults, configKeys, configWarnings, envName, loadConfig } from '../../src/config/index.js';
+import { SETTING_FLAGS } from '../../src/cli/start-command.js';
 import { ConfigError, ErrorCodes } from '../../src/errors.js';
 import { thrown } from '../support/thrown.js';
 
@@ -25,12 +27,7 @@ describe('config', () => {
     expect(config).toMatchObject({ gates: 4, spaces: 100, cluster: 'parking', port: null, discovery: 'mdns', host: '127.0.0.1' });
   });
 
-  it('applies the production environment file when PARKING_ENV=production', () => {
-    const config = loadConfig({ env: { PARKING_ENV: 'production' } });
-    expect(config).toMatchObject({ discovery: 'dns', host: '0.0.0.0', port: 4000, logFormat: 'json' });
-  });
-
-  it('ranks flags over env over file over environment file over defaults', () => {
+  it('ranks flags over env over file over preset over defaults', () => {
     const file = tempFile('c.yaml', 'gates: 6\nspaces: 60\nport: 5000\n');
     const env = { PARKING_SPACES: '70', PARKING_PORT: '5001' };
     const config = loadConfig({ env, file, flags: { port: '5002' } });
@@ -138,14 +135,89 @@ describe('presets', () => {
     expect(config).toMatchObject({ failureTimeoutMs: 4000, spaces: 7, gates: 9, heartbeatIntervalMs: 1000 });
   });
 
-  it('Preset_AnUnknownName_IsAConfigErrorNamingThePreset', () => {
-    const err = failure(() => loadConfig({ env: { PARKING_PRESET: 'cloud' } }));
+  it('Preset_ChosenByTheConfigFile_BelowPARKING_PRESETAndTheOption', () => {
+    const file = tempFile('p.yaml', 'preset: lan\nspaces: 12\n');
+    expect(loadConfig({ env: {}, file })).toMatchObject({ failureTimeoutMs: 5000, spaces: 12 });
+    expect(loadConfig({ env: { PARKING_PRESET: 'test' }, file })).toMatchObject({ failureTimeoutMs: 600, spaces: 12 });
+    expect(loadConfig({ env: { PARKING_PRESET: 'test' }, file, preset: 'laptop' })).toMatchObject({ failureTimeoutMs: 3000, spaces: 12 });
+    // The file's own settings still win over the preset it names.
+    expect(loadConfig({ env: {}, file: tempFile('p.yaml', 'preset: lan\nfailureTimeoutMs: 4000\n') }).failureTimeoutMs).toBe(4000);
+  });
+
+  it('Preset_AnEmptyPARKING_PRESET_IsUnset', () => {
+    expect(loadConfig({ env: { PARKING_PRESET: '', PARKING_ENV: 'production' } }).discovery).toBe('dns');
+  });
+
+  it.each([
+    ['--preset', { env: {}, preset: 'cloud' }],
+    ['PARKING_PRESET', { env: { PARKING_PRESET: 'cloud' } }],
+    ['the config file', { env: {}, file: tempFile('p.yaml', 'preset: cloud\n') }],
+  ])('Preset_AnUnknownNameFrom %s_IsAConfigErrorNamingTheFieldAndTheSource', (source, options) => {
+    const err = failure(() => loadConfig(options));
     expect(err.code).toBe(ErrorCodes.INVALID_CONFIG);
-    expect(err.message).toMatch(/preset.*"cloud".*laptop, lan, kubernetes, test/);
+    expect(err.field).toBe('preset');
+    expect(err.message).toContain(`"cloud" (from ${source}) is not a preset: one of laptop, lan, kubernetes, test`);
+  });
+
+  it('Preset_ANonStringInTheConfigFile_IsAConfigErrorNamingThePreset', () => {
+    expect(failure(() => loadConfig({ env: {}, file: tempFile('p.yaml', 'preset: [lan]\n') })).field).toBe('preset');
+  });
+
+  it('Preset_IsNotASettingOfAPresetFile', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parking-config-'));
+    mkdirSync(join(dir, 'presets'));
+    copyFileSync(join(CONFIG_DIR, 'default.yaml'), join(dir, 'default.yaml'));
+    writeFileSync(join(dir, 'presets', 'lan.yaml'), 'preset: test\n');
+    expect(failure(() => loadConfig({ env: {}, configDir: dir, preset: 'lan' })).field).toBe('preset');
+  });
+
+  it('Preset_EveryFieldSaysWhatItTradesAway_InACommentAboveIt', () => {
+    for (const preset of PRESETS) {
+      const lines = readFileSync(join(CONFIG_DIR, 'presets', `${preset}.yaml`), 'utf8').split('\n');
+      lines.forEach((line, i) => {
+        if (/^[a-zA-Z]+:/.test(line)) expect(lines[i - 1], `${preset}.yaml: ${line}`).toMatch(/^#|^[a-zA-Z]+:/);
+      });
+      // ... and the comment block above each group of fields names a trade-off.
+      const blocks = readFileSync(join(CONFIG_DIR, 'presets', `${preset}.yaml`), 'utf8')
+        .split(/\n\n/)
+        .slice(1);
+      for (const block of blocks) expect(block, `${preset}.yaml`).toMatch(/Trades away/);
+    }
   });
 
   it('Preset_EveryShippedPresetIsValidOnItsOwn', () => {
-    for (const preset of ['laptop', 'lan', 'kubernetes', 'test'])
-      expect(() => loadConfig({ env: {}, preset, flags: { peers: 'h:1' } })).not.toThrow();
+    for (const preset of PRESETS) expect(() => loadConfig({ env: {}, preset, flags: { peers: 'h:1' } })).not.toThrow();
+  });
+});
+
+describe('one source of defaults', () => {
+  const yaml = parseYaml(readFileSync(join(CONFIG_DIR, 'default.yaml'), 'utf8')) as Record<string, unknown>;
+
+  it('config/default.yaml holds every setting, and configDefaults() is that file validated', () => {
+    expect(Object.keys(yaml).sort()).toEqual([...configKeys].sort());
+    for (const key of configKeys) expect(configDefaults()[key], key).toEqual(yaml[key]);
+  });
+
+  it("docs/config.md lists every setting with its environment variable and default.yaml's value", () => {
+    const doc = readFileSync(new URL('../../docs/config.md', import.meta.url), 'utf8');
+    for (const key of configKeys) {
+      const row = doc.split('\n').find((line) => line.startsWith(`| \`${key}\` |`));
+      expect(row, `docs/config.md has no row for ${key}`).toBeDefined();
+      const [, , , variable, shown] = row!.split('|').map((cell) => cell.trim());
+      expect(variable).toBe(`\`${envName(key)}\``);
+      const value = yaml[key];
+      if (value === null) expect(shown, key).toMatch(/^empty/);
+      else
+        expect(/^`([^`]*)`/.exec(shown!)?.[1], key).toBe(typeof value === 'string' ? (value === '' ? '""' : value) : JSON.stringify(value));
+    }
+  });
+
+  it("the start flags' help shows default.yaml's values where it names one", () => {
+    for (const [, key, help] of SETTING_FLAGS) {
+      // Only a plain value ("(default: 4)"), not prose ("(default: the host name, ...)").
+      const shown = /\(default: ([\w.]+)\)/.exec(help)?.[1];
+      const value = yaml[key];
+      if (shown !== undefined && (typeof value === 'string' || typeof value === 'number')) expect(shown, key).toBe(String(value));
+    }
   });
 });

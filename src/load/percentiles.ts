@@ -1,7 +1,8 @@
 /**
- * Latency percentiles. `percentile` and `median` work on arrays a caller holds (the bench's repeats,
- * nearest-rank: the p-th percentile of n sorted samples is the sample at rank ceil(p/100 * n), so it
- * is always a value that was observed, p100 is the max and p50 of [1, 2] is 1).
+ * Latency percentiles. `percentile` and `median` work on arrays a caller holds (the bench's samples
+ * of one run and its repeats, a few thousand values at most, so they stay exact rather than rounded
+ * to a histogram's buckets), nearest-rank: the p-th percentile of n sorted samples is the sample at
+ * rank ceil(p/100 * n), so it is always a value that was observed, p100 is the max and p50 of [1, 2] is 1.
  *
  * `LatencyRecorder` is for unbounded streams (the load generator): an HDR histogram from Node itself
  * (`perf_hooks.createHistogram`, microsecond resolution, 3 significant digits), so memory stays a

@@ -2,6 +2,7 @@
  * A local node's membership and gate events, printed in the console above the prompt so that they
  * do not garble a half-typed line: clear the line, print, redraw prompt and line.
  */
+import { clearLine, cursorTo } from 'node:readline';
 import type { REPLServer } from 'node:repl';
 import { sanitize } from '../cli/format.js';
 
@@ -53,9 +54,11 @@ export function watchEvents(
         output.write(`${text}\n`);
         return;
       }
-      // \r + "erase line" removes the prompt and the half-typed input; displayPrompt(true) redraws
-      // both with the cursor where it was.
-      output.write(`\r\x1b[K${text}\n`);
+      // Back to column 0 and erase the line: removes the prompt and the half-typed input;
+      // displayPrompt(true) redraws both with the cursor where it was.
+      cursorTo(output, 0);
+      clearLine(output, 0);
+      output.write(`${text}\n`);
       if (!busy()) server.displayPrompt(true);
     };
     events.on(event, listener);

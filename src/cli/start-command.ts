@@ -52,7 +52,7 @@ export function addStartCommand(program: Command, io: CliIo): void {
     .option('--config <file>', 'YAML or JSON file of settings (flags and PARKING_* variables win over it)')
     .option(
       '--preset <name>',
-      'defaults for where it runs: laptop, lan, kubernetes or test (default: laptop; kubernetes when PARKING_ENV=production) [env PARKING_PRESET]',
+      "defaults for where it runs: laptop, lan, kubernetes or test (default: the --config file's preset:, else laptop; kubernetes when PARKING_ENV=production) [env PARKING_PRESET]",
     )
     .option('--no-repl', 'run headless even on a terminal');
   for (const [flags, key, help] of SETTING_FLAGS) cmd.option(flags, `${help} [env ${envVar(key)}]`);

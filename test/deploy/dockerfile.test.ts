@@ -100,12 +100,18 @@ describe('the variables that are not settings', () => {
 });
 
 describe('docker-compose.yml', () => {
-  const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, any> };
+  // The fields of the compose service the tests read (the assertions below check their values).
+  interface ComposeService {
+    environment: Record<string, string>;
+    ports?: string[];
+    read_only?: boolean;
+    cap_drop?: string[];
+    tmpfs?: string[];
+  }
+  const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: { node: ComposeService } };
   const node = compose.services.node;
   // Compose's default for ${PARKING_COOKIE:-...}.
-  const env = Object.fromEntries(
-    Object.entries(node.environment as Record<string, string>).map(([k, v]) => [k, v.replace(/^\$\{[A-Z_]+:-(.*)\}$/, '$1')]),
-  );
+  const env = Object.fromEntries(Object.entries(node.environment).map(([k, v]) => [k, v.replace(/^\$\{[A-Z_]+:-(.*)\}$/, '$1')]));
 
   it('discovers the other replicas through Docker DNS by the service name', () => {
     expect(env).toMatchObject({ PARKING_DISCOVERY: 'dns', PARKING_DNS_NAME: 'node', PARKING_DNS_SERVERS: '127.0.0.11' });

@@ -14,49 +14,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ensureBaseImage } from './support/base-image.js';
 import { docker, mustDocker, startDockerd, type Dockerd } from './support/dockerd.js';
-import { buildImage, IMAGE } from './support/image.js';
+import { buildImage, IMAGE, runFlags } from './support/image.js';
+import { objectsOf, podSpecOf } from './support/k8s-objects.js';
 import { renderKustomization } from './support/kustomize.js';
-import { containerEnv } from './support/manifest-env.js';
 import { ROOT } from './support/paths.js';
 import { cleanLabLeftovers, PodLab, type Pod } from './support/pod-lab.js';
 import { waitFor } from './support/sh.js';
 import type { ClusterView, LotView, NodeStatus } from '../../src/types.js';
 
 const objects = renderKustomization(join(ROOT, 'k8s/overlays/minikube'));
-const sts = objects.find((o) => o.kind === 'StatefulSet') as any;
-const container = sts.spec.template.spec.containers[0];
-const HEADLESS = `${sts.spec.serviceName}.default.svc.cluster.local`;
+const sts = objectsOf(objects, 'StatefulSet')[0]!;
+const podSpec = podSpecOf(sts);
+const HEADLESS = `${String(sts.spec?.serviceName)}.default.svc.cluster.local`;
 const figures: Record<string, string> = {};
 let dockerd: Dockerd | undefined;
 let lab: PodLab | undefined;
 let baseImage = '';
 
-/** `docker run` flags for the app container of a pod, from the StatefulSet. */
-function runFlags(pod: Pod): string[] {
-  const env = containerEnv(objects, container, { name: pod.name, namespace: 'default', podIP: pod.ip });
-  const sc = container.securityContext;
-  const flags = [
-    '--name',
-    pod.app,
-    '--network',
-    `container:${pod.pause}`,
-    '-v',
-    `${pod.resolvConf}:/etc/resolv.conf:ro`,
-    '--user',
-    `${sts.spec.template.spec.securityContext.runAsUser}`,
-  ];
-  if (sc.readOnlyRootFilesystem === true) flags.push('--read-only');
-  if (sc.capabilities.drop.includes('ALL')) flags.push('--cap-drop', 'ALL');
-  if (sc.allowPrivilegeEscalation === false) flags.push('--security-opt', 'no-new-privileges');
-  for (const m of container.volumeMounts) flags.push('--tmpfs', m.mountPath);
-  flags.push('--memory', String(container.resources.limits.memory).replace(/Mi$/, 'm'));
-  for (const [k, v] of Object.entries(env)) flags.push('-e', `${k}=${v}`);
-  return [...flags, IMAGE, ...container.args];
-}
-
 async function startApp(pod: Pod): Promise<void> {
   lab!.publish(pod, HEADLESS);
-  await mustDocker(['run', '-d', ...runFlags(pod)]);
+  await mustDocker(['run', '-d', ...runFlags(pod, objects)]);
   running.add(pod);
 }
 
@@ -253,7 +230,7 @@ function gone(pod: Pod): void {
 /** SIGTERM with the pod's grace period, as the kubelet does; the node must exit 0 after leaving. */
 async function stop(pod: Pod): Promise<void> {
   gone(pod);
-  await mustDocker(['stop', '-t', String(sts.spec.template.spec.terminationGracePeriodSeconds), pod.app]);
+  await mustDocker(['stop', '-t', String(podSpec.terminationGracePeriodSeconds), pod.app]);
   expect((await mustDocker(['inspect', '-f', '{{.State.ExitCode}}', pod.app])).trim()).toBe('0');
   const out = await docker(['logs', pod.app]);
   expect(out.stdout + out.stderr).toMatch(/"msg":"node stopped"/);

@@ -6,6 +6,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ClusterView, LotView, NodeStatus } from '../../src/types.js';
 import { Agent, CLIENT_DIR } from './lab/agent.js';
 import { ClusterDns } from './lab/dns.js';
 import { Lab, LAB_NET, type Host } from './lab/lab.js';
@@ -136,11 +137,11 @@ export class Scenario {
   /** The live node that runs the most gates now (ties: the first by name). */
   async busiest(exclude: LabNode[] = []): Promise<LabNode> {
     const candidates = this.live().filter((n) => !exclude.includes(n));
-    const status = await this.agent.get(this.urls(candidates), '/status', 1500);
+    const status = await this.agent.bodies<NodeStatus>(this.urls(candidates), '/status', 1500);
     let best = candidates[0]!;
     let most = -1;
     candidates.forEach((n, i) => {
-      const owned = (status[i]?.body?.gatesOwned as number[] | undefined)?.length ?? -1;
+      const owned = status[i]?.gatesOwned.length ?? -1;
       if (owned > most) [best, most] = [n, owned];
     });
     return best;
@@ -170,13 +171,12 @@ export class Scenario {
 
   /** /cluster, /lot and /status of each url, through the agent. */
   async answers(urls: string[]): Promise<NodeAnswers[]> {
-    const [cluster, lot, status] = await Promise.all(['/cluster', '/lot', '/status'].map((p) => this.agent.get(urls, p, 1500)));
-    return urls.map((url, i) => ({
-      url,
-      cluster: cluster![i]?.status === 200 ? cluster![i].body : undefined,
-      lot: lot![i]?.status === 200 ? lot![i].body : undefined,
-      status: status![i]?.status === 200 ? status![i].body : undefined,
-    }));
+    const [cluster, lot, status] = await Promise.all([
+      this.agent.bodies<ClusterView>(urls, '/cluster', 1500),
+      this.agent.bodies<LotView>(urls, '/lot', 1500),
+      this.agent.bodies<NodeStatus>(urls, '/status', 1500),
+    ]);
+    return urls.map((url, i) => ({ url, cluster: cluster[i], lot: lot[i], status: status[i] }));
   }
 
   /**

@@ -39,7 +39,14 @@ function npmDir(): string {
 /** The cache key: recipe, suite, packages, the node binary, npm's version and the CA bundle. */
 export function baseImageKey(): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ RECIPE, SUITE, PACKAGES, npm: JSON.parse(readFileSync(join(npmDir(), 'package.json'), 'utf8')).version }));
+  hash.update(
+    JSON.stringify({
+      RECIPE,
+      SUITE,
+      PACKAGES,
+      npm: (JSON.parse(readFileSync(join(npmDir(), 'package.json'), 'utf8')) as { version: string }).version,
+    }),
+  );
   hash.update(readFileSync(process.execPath));
   if (existsSync(CA_BUNDLE)) hash.update(readFileSync(CA_BUNDLE));
   return hash.digest('hex').slice(0, 16);

@@ -5,6 +5,7 @@
  */
 import { configKeys } from '../../../src/config/schema.js';
 import { envName } from '../../../src/config/load.js';
+import { objectOf, type IContainer, type Typed } from './k8s-objects.js';
 import type { K8sObject } from './kustomize.js';
 
 /** PARKING_* variables that are not settings: read by the CLI and the config loader themselves. */
@@ -13,20 +14,6 @@ export const NON_SETTING_VARS = new Set(['PARKING_ENV', 'PARKING_HISTORY', 'PARK
 /** The variable of every setting in src/config/schema.ts (dnsName -> PARKING_DNS_NAME). */
 export const SETTING_VARS = new Set(configKeys.map((k) => envName(k)));
 
-interface EnvVar {
-  name: string;
-  value?: string;
-  valueFrom?: {
-    fieldRef?: { fieldPath: string };
-    secretKeyRef?: { name: string; key: string };
-    configMapKeyRef?: { name: string; key: string };
-  };
-}
-interface Container {
-  env?: EnvVar[];
-  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
-}
-
 /** Sample downward-API values for a pod. */
 export interface PodFacts {
   name: string;
@@ -34,17 +21,11 @@ export interface PodFacts {
   podIP: string;
 }
 
-function find(objects: K8sObject[], kind: string, name: string): K8sObject {
-  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
-  if (o === undefined) throw new Error(`${kind}/${name} is referenced but not rendered`);
-  return o;
-}
-
-function secretValue(secret: K8sObject, key: string): string {
-  const stringData = secret.stringData as Record<string, string> | undefined;
-  const data = secret.data as Record<string, string> | undefined;
-  if (stringData?.[key] !== undefined) return stringData[key];
-  if (data?.[key] !== undefined) return Buffer.from(data[key], 'base64').toString('utf8');
+function secretValue(secret: Typed<'Secret'>, key: string): string {
+  const text = secret.stringData?.[key];
+  if (text !== undefined) return text;
+  const base64 = secret.data?.[key];
+  if (base64 !== undefined) return Buffer.from(base64, 'base64').toString('utf8');
   throw new Error(`Secret/${secret.metadata.name} has no key ${key}`);
 }
 
@@ -54,15 +35,15 @@ function secretValue(secret: K8sObject, key: string): string {
  */
 export function containerEnv(
   objects: K8sObject[],
-  container: Container,
+  container: Pick<IContainer, 'env' | 'envFrom'>,
   pod: PodFacts,
   external: Record<string, Record<string, string>> = {},
 ): Record<string, string> {
   const env: Record<string, string> = {};
-  const secret = (name: string, key: string) => external[name]?.[key] ?? secretValue(find(objects, 'Secret', name), key);
+  const secret = (name: string | undefined, key: string) =>
+    (name === undefined ? undefined : external[name]?.[key]) ?? secretValue(objectOf(objects, 'Secret', name), key);
   for (const from of container.envFrom ?? []) {
-    if (from.configMapRef !== undefined)
-      Object.assign(env, find(objects, 'ConfigMap', from.configMapRef.name).data as Record<string, string>);
+    if (from.configMapRef !== undefined) Object.assign(env, objectOf(objects, 'ConfigMap', from.configMapRef.name).data);
     if (from.secretRef !== undefined) throw new Error('secretRef in envFrom is not expected');
   }
   const fields: Record<string, string> = { 'metadata.name': pod.name, 'metadata.namespace': pod.namespace, 'status.podIP': pod.podIP };
@@ -77,9 +58,11 @@ export function containerEnv(
     } else if (v.valueFrom?.secretKeyRef !== undefined) {
       env[v.name] = secret(v.valueFrom.secretKeyRef.name, v.valueFrom.secretKeyRef.key);
     } else if (v.valueFrom?.configMapKeyRef !== undefined) {
-      env[v.name] = (find(objects, 'ConfigMap', v.valueFrom.configMapKeyRef.name).data as Record<string, string>)[
-        v.valueFrom.configMapKeyRef.key
-      ]!;
+      const { name, key } = v.valueFrom.configMapKeyRef;
+      const value = objectOf(objects, 'ConfigMap', name).data?.[key];
+      // The kubelet refuses to start a container whose (non-optional) key is missing.
+      if (value === undefined) throw new Error(`ConfigMap/${String(name)} has no key ${key}`);
+      env[v.name] = value;
     } else {
       throw new Error(`env ${v.name} has no value`);
     }

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Car, LotView, NodeStatus } from '../../../src/types.js';
 import { BIN, killAll, runCli, spawnProcess, startNode, type NodeProcess } from '../../support/process-node.js';
 
 let lot: NodeProcess;
@@ -86,9 +87,11 @@ describe('parking track-entry, track-exit, read, status, members, gates', () => 
 
   it('--json prints the API answer and the error JSON', async () => {
     const entry = await runCli(['track-entry', 'JSON 1', '2', '--json', ...at(lot)]);
-    expect(JSON.parse(entry.stdout)).toMatchObject({ plate: 'JSON 1', gate: 2, node: 'cli-a', enteredAt: expect.any(Number) });
+    const car = JSON.parse(entry.stdout) as Car;
+    expect(car).toMatchObject({ plate: 'JSON 1', gate: 2, node: 'cli-a' });
+    expect(typeof car.enteredAt).toBe('number');
     const read = await runCli(['read', '--json', ...at(lot)]);
-    expect(JSON.parse(read.stdout).cars).toEqual(expect.arrayContaining([expect.objectContaining({ plate: 'JSON 1' })]));
+    expect((JSON.parse(read.stdout) as LotView).cars).toEqual(expect.arrayContaining([expect.objectContaining({ plate: 'JSON 1' })]));
     const status = await runCli(['status', '--json', ...at(lot)]);
     expect(JSON.parse(status.stdout)).toMatchObject({ name: 'cli-a', gates: 4, ready: true });
     const again = await runCli(['track-entry', 'JSON 1', '2', '--json', ...at(lot)]);
@@ -130,7 +133,7 @@ describe('refusals and failures map to exit codes', () => {
     const r = await runCli(['track-entry', 'AB\u001b[2J\u0007', '1', ...at(lot)]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error ERR_INVALID_PLATE: /);
-    // eslint-disable-next-line no-control-regex
+    // eslint-disable-next-line no-control-regex -- the point: no control character reaches the terminal
     expect(r.stderr + r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
   });
 
@@ -149,7 +152,7 @@ describe('refusals and failures map to exit codes', () => {
 
   it('takes the node from PARKING_NODE', async () => {
     const r = await runCli(['status', '--json'], { env: { PARKING_NODE: lot.url } });
-    expect(JSON.parse(r.stdout).name).toBe('cli-a');
+    expect((JSON.parse(r.stdout) as NodeStatus).name).toBe('cli-a');
   });
 });
 

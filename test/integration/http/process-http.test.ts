@@ -4,6 +4,8 @@
  */
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WireError } from '../../../src/errors.js';
+import type { ExitResult, LotView } from '../../../src/types.js';
 import { killAll, startProcess, type NodeProcess } from '../../support/cluster-processes.js';
 
 let node: NodeProcess;
@@ -15,7 +17,13 @@ afterAll(killAll);
 interface Answer {
   status: number;
   text: string;
-  json: any;
+  /** The parsed body; undefined when it is not JSON. */
+  json: unknown;
+}
+
+/** The error of an error answer (`{ error: { code, message } }`); undefined for any other body. */
+function errorOf(answer: Answer): Partial<WireError> | undefined {
+  return (answer.json as { error?: Partial<WireError> } | undefined)?.error;
 }
 
 function send(
@@ -47,8 +55,8 @@ function send(
   });
 }
 
-async function lot(): Promise<{ occupied: number; cars: Array<{ plate: string }> }> {
-  return (await send('GET', '/lot')).json;
+async function lot(): Promise<LotView> {
+  return (await send('GET', '/lot')).json as LotView;
 }
 
 describe('the HTTP API of a real node', () => {
@@ -57,7 +65,7 @@ describe('the HTTP API of a real node', () => {
     expect((await lot()).cars.map((c) => c.plate)).toEqual(['HTTP 1']);
     const exit = await send('POST', '/exits', JSON.stringify({ plate: 'HTTP 1', gate: 2 }));
     expect(exit.status).toBe(200);
-    expect(exit.json.car.plate).toBe('HTTP 1');
+    expect((exit.json as ExitResult).car.plate).toBe('HTTP 1');
     expect((await send('GET', '/healthz')).json).toEqual({ ok: true });
     expect((await send('GET', '/readyz')).json).toEqual({ ready: true });
     const metrics = await send('GET', '/metrics');
@@ -83,8 +91,8 @@ describe('the HTTP API of a real node', () => {
     const before = await lot();
     const answer = await send('POST', '/entries', body);
     expect(answer.status).toBe(status);
-    expect(answer.json.error.code).toBe(code);
-    expect(answer.json.error.message).toEqual(expect.any(String));
+    expect(errorOf(answer)?.code).toBe(code);
+    expect(errorOf(answer)?.message).toEqual(expect.any(String));
     expect(await lot()).toEqual(before);
   });
 
@@ -92,7 +100,7 @@ describe('the HTTP API of a real node', () => {
     const before = await lot();
     const answer = await send('POST', '/entries', Buffer.alloc(1024 * 1024, 0x20));
     expect(answer.status).toBe(413);
-    expect(answer.json.error.code).toBe('ERR_PAYLOAD_TOO_LARGE');
+    expect(errorOf(answer)?.code).toBe('ERR_PAYLOAD_TOO_LARGE');
     expect(await lot()).toEqual(before);
   });
 
@@ -105,12 +113,12 @@ describe('the HTTP API of a real node', () => {
   it('answers the lot rules with 409 and their codes', async () => {
     expect((await send('POST', '/entries', JSON.stringify({ plate: 'R 1', gate: 1 }))).status).toBe(201);
     const again = await send('POST', '/entries', JSON.stringify({ plate: 'r 1', gate: 2 }));
-    expect([again.status, again.json.error.code]).toEqual([409, 'ERR_ALREADY_INSIDE']);
+    expect([again.status, errorOf(again)?.code]).toEqual([409, 'ERR_ALREADY_INSIDE']);
     const gone = await send('POST', '/exits', JSON.stringify({ plate: 'NEVER 1', gate: 1 }));
-    expect([gone.status, gone.json.error.code]).toEqual([409, 'ERR_NOT_INSIDE']);
+    expect([gone.status, errorOf(gone)?.code]).toEqual([409, 'ERR_NOT_INSIDE']);
     for (const plate of ['R 2', 'R 3']) expect((await send('POST', '/entries', JSON.stringify({ plate, gate: 1 }))).status).toBe(201);
     const full = await send('POST', '/entries', JSON.stringify({ plate: 'R 4', gate: 1 }));
-    expect([full.status, full.json.error.code]).toEqual([409, 'ERR_LOT_FULL']);
+    expect([full.status, errorOf(full)?.code]).toEqual([409, 'ERR_LOT_FULL']);
     expect((await lot()).occupied).toBe(3);
   });
 });

@@ -10,19 +10,29 @@ import type { LabProcess } from './process.js';
 /** Where the lab clients (plain .mjs, run inside lab hosts) live. */
 export const CLIENT_DIR = join(ROOT, 'test', 'system', 'client');
 
-/** One node's answer to a GET through the agent. */
-export interface AgentResult {
+/**
+ * One node's answer to a GET through the agent. `body` is the parsed JSON, typed as the caller of
+ * {@link Agent.get} says the path answers (src/types.ts); the agent does not validate it.
+ */
+export interface AgentResult<Body = unknown> {
   url: string;
   status?: number;
-  body?: any;
+  body?: Body;
   error?: string;
+}
+
+/** A line the agent writes in answer to a command (client/agent.mjs lists them). */
+interface AgentReply {
+  id: number;
+  error?: string;
+  results?: AgentResult[];
 }
 
 /** A query agent in a lab host. */
 export class Agent {
   readonly proc: LabProcess;
   #next = 0;
-  #pending = new Map<number, (msg: any) => void>();
+  #pending = new Map<number, (msg: AgentReply) => void>();
   #buffer = '';
 
   private constructor(proc: LabProcess) {
@@ -34,8 +44,8 @@ export class Agent {
         const line = this.#buffer.slice(0, nl);
         this.#buffer = this.#buffer.slice(nl + 1);
         try {
-          const msg = JSON.parse(line) as { id?: number };
-          if (msg.id !== undefined) this.#pending.get(msg.id)?.(msg);
+          const msg = JSON.parse(line) as Partial<AgentReply>;
+          if (msg.id !== undefined) this.#pending.get(msg.id)?.(msg as AgentReply);
         } catch {
           // not a reply line
         }
@@ -50,7 +60,7 @@ export class Agent {
     return new Agent(proc);
   }
 
-  #call(msg: Record<string, unknown>, timeoutMs: number): Promise<any> {
+  #call(msg: Record<string, unknown>, timeoutMs: number): Promise<AgentReply> {
     const id = ++this.#next;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -60,17 +70,23 @@ export class Agent {
       this.#pending.set(id, (reply) => {
         clearTimeout(timer);
         this.#pending.delete(id);
-        if (reply.error !== undefined) reject(new Error(String(reply.error)));
+        if (reply.error !== undefined) reject(new Error(reply.error));
         else resolve(reply);
       });
       this.proc.child.stdin!.write(`${JSON.stringify({ ...msg, id })}\n`);
     });
   }
 
-  /** GET `path` from every url, in parallel, each bounded by `timeoutMs`. */
-  async get(urls: string[], path: string, timeoutMs = 2000): Promise<AgentResult[]> {
+  /** GET `path` from every url, in parallel, each bounded by `timeoutMs`; `Body` is what `path` answers. */
+  async get<Body = unknown>(urls: string[], path: string, timeoutMs = 2000): Promise<AgentResult<Body>[]> {
     const reply = await this.#call({ cmd: 'get', urls, path, timeoutMs }, timeoutMs + 5000);
-    return reply.results as AgentResult[];
+    return reply.results as AgentResult<Body>[];
+  }
+
+  /** The body of each url's 200 answer to GET `path` (undefined for any other answer), in url order. */
+  async bodies<Body>(urls: string[], path: string, timeoutMs = 2000): Promise<(Body | undefined)[]> {
+    const results = await this.get<Body>(urls, path, timeoutMs);
+    return urls.map((_, i) => (results[i]?.status === 200 ? results[i].body : undefined));
   }
 
   /** Starts (or retargets) the background /status monitor, appending samples to `file`. */

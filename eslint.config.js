@@ -3,6 +3,33 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// ESLint itself has no rule that asks a disable comment for its reason (eslint-plugin-eslint-comments'
+// require-description does; it is not a dependency, and this is all of it we need).
+const local = {
+  rules: {
+    'disable-needs-reason': {
+      meta: {
+        type: 'suggestion',
+        docs: { description: 'an eslint-disable comment says why after `--`' },
+        messages: { missing: 'Say why after `--`: `eslint-disable-next-line <rule> -- <reason>`.' },
+        schema: [],
+      },
+      create(context) {
+        return {
+          Program() {
+            for (const comment of context.sourceCode.getAllComments()) {
+              const text = comment.value.trim();
+              if (/^eslint-disable(?:-next-line|-line)?(?:\s|$)/.test(text) && !/\s--\s*\S/.test(text)) {
+                context.report({ loc: comment.loc, messageId: 'missing' });
+              }
+            }
+          },
+        };
+      },
+    },
+  },
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/deploy/fixtures/**', 'bench/results/**'] },
   js.configs.recommended,
@@ -16,10 +43,14 @@ export default tseslint.config(
       },
     },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
+    plugins: { local },
     rules: {
+      // A disable comment must carry its reason after `--`. A warning (not failing `eslint .`) until
+      // the disables written before this rule have their reasons; then an error.
+      'local/disable-needs-reason': 'warn',
       // Unused names are errors, except the `_name` convention for a parameter a signature requires.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
-      // A disable comment must carry its reason after `--`.
+      // A @ts-expect-error must carry its reason too; the other @ts- comments are refused.
       '@typescript-eslint/ban-ts-comment': ['error', { 'ts-expect-error': 'allow-with-description' }],
       // Numbers and booleans in template strings are intended (log and error messages).
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
@@ -30,9 +61,22 @@ export default tseslint.config(
     },
   },
   {
-    // Tests and the bench read parsed JSON (HTTP bodies, manifests, result files) and assert on its
-    // shape: the assertion is the type check, and a cast per access would add nothing.
-    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    // Not yet converted: these files read parsed JSON (HTTP bodies, result files) as `any`. Each is to
+    // read it as `unknown` with the type from src/types.ts or src/errors.ts, as test/integration,
+    // test/deploy and test/system do, and leave this list; nothing is added to it. The rules stay on
+    // everywhere else: an `any` read is where a misspelt field passes unnoticed.
+    files: [
+      'bench/lib/table.ts',
+      'bench/scenarios/failover.ts',
+      'test/support/api-server.ts',
+      'test/support/eventually.ts',
+      'test/unit/api/server-body.test.ts',
+      'test/unit/api/server-commands.test.ts',
+      'test/unit/api/server-hygiene.test.ts',
+      'test/unit/api/server-routes.test.ts',
+      'test/unit/cli/program.test.ts',
+      'test/unit/gates/an-exit-retried-from-a-node-that-had-not-seen-the-car-is-decided-by-the-new-owner.test.ts',
+    ],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -45,9 +45,8 @@ export default tseslint.config(
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     plugins: { local },
     rules: {
-      // A disable comment must carry its reason after `--`. A warning (not failing `eslint .`) until
-      // the disables written before this rule have their reasons; then an error.
-      'local/disable-needs-reason': 'warn',
+      // A disable comment must carry its reason after `--`.
+      'local/disable-needs-reason': 'error',
       // Unused names are errors, except the `_name` convention for a parameter a signature requires.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       // A @ts-expect-error must carry its reason too; the other @ts- comments are refused.

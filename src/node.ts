@@ -7,28 +7,8 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { createApiServer } from './api/server.js';
-import type { Server } from 'node:http';
+import { createApiServer, type ApiServer } from './api/server.js';
 import { GateUnavailableError } from './errors.js';
-
-// TEMPORARY until the fastify server lands: the shape the node expects of it.
-interface ApiServer {
-  readonly server: Server;
-  close(): Promise<void>;
-}
-async function apiServerOf(created: unknown): Promise<ApiServer> {
-  const c = await created;
-  if (typeof c === 'object' && c !== null && 'server' in c) return c as ApiServer;
-  const server = c as Server;
-  return {
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
 import type { MemberEvent } from './cluster/membership.js';
 import { configWarnings } from './config/load.js';
 import type { Config } from './config/schema.js';
@@ -66,22 +46,20 @@ export async function createNode(config: Config, overrides: NodeOverrides = {}):
   const { services, setName } = await nodeServices(config, overrides);
   const relay = new EventEmitter();
   const ref: { node?: Node } = {};
-  const api = await apiServerOf(
-    createApiServer({
-      api: lateApi(() => ref.node),
-      metrics: services.metrics,
-      logger: services.logger,
-      clock: services.clock,
-      bodyLimitBytes: config.bodyLimitBytes,
-      readiness: () => ref.node?.readiness() ?? { ready: false, reason: 'starting' },
-      liveness: () => (ref.node?.state === 'stopped' ? { ok: false, reason: 'stopped' } : { ok: true }),
-      events: relay,
-      upgrade: {
-        path: '/peer',
-        handle: (req, socket, head) => (ref.node === undefined ? socket.destroy() : ref.node.upgrade(req, socket, head)),
-      },
-    }),
-  );
+  const api = await createApiServer({
+    api: lateApi(() => ref.node),
+    metrics: services.metrics,
+    logger: services.logger,
+    clock: services.clock,
+    bodyLimitBytes: config.bodyLimitBytes,
+    readiness: () => ref.node?.readiness() ?? { ready: false, reason: 'starting' },
+    liveness: () => (ref.node?.state === 'stopped' ? { ok: false, reason: 'stopped' } : { ok: true }),
+    events: relay,
+    upgrade: {
+      path: '/peer',
+      handle: (req, socket, head) => (ref.node === undefined ? socket.destroy() : ref.node.upgrade(req, socket, head)),
+    },
+  });
   let port: number;
   try {
     port = await listen(api.server, config.host, config.port);

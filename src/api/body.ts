@@ -2,8 +2,14 @@
  * Reading a JSON request body without trusting the client: the content type is checked before a
  * byte is read, the size is checked against Content-Length up front and again while streaming (a
  * chunked body has no length), and the body is only decoded once it is complete and small.
+ *
+ * In fastify's lifecycle the checks that need no body byte run as the route's `preParsing` hook
+ * ({@link beforeBody}), and the reading as the one content-type parser ({@link readJsonBody}). Fastify's
+ * own parsers are not used: they answer with their own error codes and buffer before they check.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.js';
 
 /** Default cap on a request body: commands are ~50 bytes, so 64 KiB is generous. */
@@ -35,27 +41,42 @@ export function assertDeclaredLength(req: IncomingMessage, limit: number): void 
 }
 
 /**
- * Streams the body of `req` up to `limit` bytes and parses it as JSON.
- *
- * Rejects with ERR_PAYLOAD_TOO_LARGE as soon as the limit is crossed (the rest is discarded, not
- * buffered; the caller answers with `connection: close`), ERR_BAD_REQUEST for an empty body, bytes
- * that are not UTF-8, or malformed JSON.
+ * The `preParsing` hook of a route with a JSON body, in the order docs/http-api.md gives: content
+ * type (415), then `checkHeaders` (the Idempotency-Key, 400), then the declared length (413). Only
+ * when all passed is a client that sent `Expect: 100-continue` invited to upload (the server
+ * listens to `checkContinue`, so Node leaves that answer to us): a refused client uploads nothing.
  */
-export function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
-  assertJsonContentType(req.headers['content-type']);
-  assertDeclaredLength(req, limit);
-  return readLimited(req, limit).then(parseJson);
+export function beforeBody(limit: number, checkHeaders: (headers: IncomingHttpHeaders) => void) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const req = request.raw;
+    assertJsonContentType(req.headers['content-type']);
+    checkHeaders(req.headers);
+    assertDeclaredLength(req, limit);
+    const expect = req.headers.expect;
+    if (expect !== undefined && expect.toLowerCase() === '100-continue') reply.raw.writeContinue();
+  };
 }
 
-function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Streams a body up to `limit` bytes and parses it as JSON.
+ *
+ * Rejects with ERR_PAYLOAD_TOO_LARGE as soon as the limit is crossed (the rest is discarded, not
+ * buffered; the reply then carries `connection: close`), ERR_BAD_REQUEST for an empty body, bytes
+ * that are not UTF-8, or malformed JSON.
+ */
+export async function readJsonBody(body: Readable, limit: number): Promise<unknown> {
+  return parseJson(await readLimited(body, limit));
+}
+
+function readLimited(body: Readable, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const cleanup = (): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onAbort);
-      req.off('close', onAbort);
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onAbort);
+      body.off('close', onAbort);
     };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
@@ -64,7 +85,7 @@ function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
         chunks.length = 0;
         // Keep the stream flowing into the void: pausing would stall the client's upload on TCP
         // back-pressure instead of letting it read our 413.
-        req.resume();
+        body.resume();
         reject(new PayloadTooLargeError(limit));
         return;
       }
@@ -78,10 +99,10 @@ function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
       cleanup();
       reject(new BadRequestError('request body ended before it was complete'));
     };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onAbort);
-    req.on('close', onAbort);
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onAbort);
+    body.on('close', onAbort);
   });
 }
 

@@ -28,10 +28,8 @@ export type EventType = (typeof EVENT_TYPES)[number];
 
 /** The node's events as the stream needs them: EventEmitter's untyped on/off (src/node.ts satisfies it). */
 export interface EventsSource {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  on(event: string, listener: (...args: any[]) => void): unknown;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  off(event: string, listener: (...args: any[]) => void): unknown;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 
 export interface EventsHandlerOptions {

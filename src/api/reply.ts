@@ -3,7 +3,7 @@
  * instead of writing to the response, so every answer (success, refusal or crash) passes through
  * one writer that sets the headers, and no handler can leave a response half written.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCodes, isParkingError, type WireError } from '../errors.js';
 import { statusForCode } from './status-codes.js';
 
@@ -49,7 +49,7 @@ export interface EncodedReply {
 
 /**
  * Serializes `reply`. Throws for a value JSON cannot hold (a BigInt, a cycle), which is why this
- * runs inside the handler's try: such a bug becomes a 500, not an unhandled rejection.
+ * runs inside the handler: such a bug reaches the error handler and becomes a 500.
  */
 export function encodeReply(reply: Reply): EncodedReply {
   const isJson = 'json' in reply;
@@ -61,17 +61,42 @@ export function encodeReply(reply: Reply): EncodedReply {
   };
 }
 
+/** The reply to a failure; details JSON cannot hold (a bug in their own right) degrade to a 500. */
+export function encodeError(err: unknown, headers?: Record<string, string>): EncodedReply {
+  try {
+    return encodeReply(errorReply(err, headers));
+  } catch {
+    return encodeReply(errorReply(undefined));
+  }
+}
+
 /**
- * Writes an encoded reply once. When the request body was not read to its end (refused early,
- * e.g. 413 or 415), the connection is closed after the answer: the unread rest makes it unusable
- * for keep-alive, and draining an unbounded body is what the limit exists to avoid.
+ * Sends an encoded reply: the payload as bytes, so fastify sends it as it is (no serializer runs,
+ * and the answer is the node's value exactly as the node returned it). When the request body was
+ * not read to its end (refused early, e.g. 413 or 415), the connection is closed after the answer:
+ * the unread rest makes it unusable for keep-alive, and draining an unbounded body is what the limit
+ * exists to avoid. A body that was read whole keeps the connection open, even when it was refused
+ * (fastify asks to close on every parser error).
  */
-export function writeReply(req: IncomingMessage, res: ServerResponse, reply: EncodedReply): void {
-  if (res.headersSent || res.writableEnded || res.destroyed) return;
-  res.statusCode = reply.status;
-  for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
-  res.setHeader('content-length', reply.payload.length);
-  res.setHeader('cache-control', 'no-store');
-  if (!req.complete) res.setHeader('connection', 'close');
-  res.end(reply.payload);
+export function sendEncoded(request: FastifyRequest, reply: FastifyReply, encoded: EncodedReply): FastifyReply {
+  reply.code(encoded.status).headers(encoded.headers).header('cache-control', 'no-store');
+  if (bodyLeftUnread(request)) reply.header('connection', 'close');
+  // Only a header fastify set is removed: removing Node's own would also drop its `Keep-Alive` hint.
+  else if (reply.hasHeader('connection')) reply.removeHeader('connection');
+  return reply.send(encoded.payload);
+}
+
+/**
+ * True when the request has a body that was not read to its end. A request without a body counts as
+ * read even before Node's parser marks it complete (a 404 is answered before that moment).
+ */
+function bodyLeftUnread(request: FastifyRequest): boolean {
+  const { headers, complete } = request.raw;
+  if (complete) return false;
+  return headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0;
+}
+
+/** Encodes and sends `answer`; throws (into fastify's error handler) when it cannot be encoded. */
+export function sendReply(request: FastifyRequest, reply: FastifyReply, answer: Reply): FastifyReply {
+  return sendEncoded(request, reply, encodeReply(answer));
 }

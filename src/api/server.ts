@@ -1,44 +1,39 @@
 /**
- * The HTTP server of a node: the JSON API, health, readiness and metrics on the node's one port,
- * with WebSocket upgrades on the peer path handed to the cluster. The server never writes a
- * response itself outside {@link writeReply}, and nothing a client sends can throw out of it:
- * a malformed request line is answered by `clientError`, a throwing handler by a 500.
+ * The HTTP server of a node, on fastify: the JSON API, health, readiness, metrics, the `/events`
+ * stream and `/openapi.json` on the node's one port, with WebSocket upgrades on the peer path
+ * handed to the cluster (src/api/http-server.ts). Every answer passes through one writer
+ * (src/api/reply.ts), and nothing a client sends can throw out of the server: a malformed request
+ * line is answered by `clientError`, a throwing handler by a 500 from the error handler.
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Clock } from '../clock.js';
-import { BadRequestError, isParkingError, MethodNotAllowedError, NotFoundError } from '../errors.js';
+import { MethodNotAllowedError, NotFoundError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { ParkingApi } from '../types.js';
-import { DEFAULT_BODY_LIMIT_BYTES } from './body.js';
+import { DEFAULT_BODY_LIMIT_BYTES, readJsonBody } from './body.js';
 import { createEventsHandler, EVENTS_PATH, type EventsSource } from './events.js';
-import { encodeReply, errorReply, JSON_CONTENT_TYPE, writeReply, type EncodedReply } from './reply.js';
-import { bodyReader, createRoutes, type Route } from './routes.js';
+import { Exchanges, UNMATCHED } from './exchanges.js';
+import { fromFramework, validatorCompiler } from './framework-errors.js';
+import { createHttpServer, onClientError, pathOf } from './http-server.js';
+import { registerOpenApi, registerOpenApiRoute } from './openapi.js';
+import { encodeError, sendEncoded } from './reply.js';
+import { ErrorBodySchema, EventsQuerySchema } from './response-schemas.js';
+import { answer, registerRoutes, type ApiApp } from './routes.js';
 
-/**
- * A whole request (headers and body) must arrive within this time, or the client gets 408 and the
- * connection is closed: it bounds what a slow-loris client can hold.
- */
-export const REQUEST_TIMEOUT_MS = 30_000;
-/** Headers must arrive within this time (must not exceed {@link REQUEST_TIMEOUT_MS}). */
-export const HEADERS_TIMEOUT_MS = 10_000;
-/**
- * An idle keep-alive connection is closed after this time. Longer saves reconnects for the CLI's
- * bursts; shorter frees sockets sooner. Kept below the usual 60 s of load balancers so the server,
- * not the balancer, closes first (a balancer reusing a socket the server just closed gets a reset).
- */
-export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
-/** Requests with more header lines than this are cut off by Node's parser. */
-export const MAX_HEADERS_COUNT = 64;
+export { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_HEADERS_COUNT, REQUEST_TIMEOUT_MS } from './http-server.js';
 
-/** Everything the server needs; the node builds it and calls `listen()` on the result. */
+/** Everything the server needs; the node builds it and binds the returned server. */
 export interface ApiServerOptions {
   /** The node (or a stand-in) that executes commands and answers queries. */
   api: ParkingApi;
   /** The node's metrics; the server observes `httpDuration` {method, route, status}. */
   metrics: Metrics;
-  /** The node's logger; the server logs as `component: 'api'`. */
+  /** The node's logger; the server logs as `component: 'api'`, and fastify logs through it. */
   logger: Logger;
   /** Used for latency measurement (`monotonic()`). */
   clock: Clock;
@@ -54,151 +49,117 @@ export interface ApiServerOptions {
   events?: EventsSource;
 }
 
-/** Methods that get their own metric label; any other token becomes `OTHER`, so labels stay bounded. */
-const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+/** A ready API server: `server` is not listening yet; the node binds it (src/node/listen.ts). */
+export interface ApiServer {
+  /** The node:http server, with every route ready. */
+  readonly server: import('node:http').Server;
+  /** Stops accepting connections, closes every open one (streams included) and closes fastify. */
+  close(): Promise<void>;
+}
 
-/**
- * Creates the API server, not yet listening. Handles `request`, `checkContinue` (so oversized or
- * mistyped bodies are refused before the client uploads them), `upgrade` and `clientError`.
- */
-export function createApiServer(options: ApiServerOptions): http.Server {
+/** Creates the API server with every route registered and ready, not listening. */
+export async function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const log = options.logger.child({ component: 'api' });
   const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
-  const routes = createRoutes({
+  const exchanges = new Exchanges({ clock: options.clock, metrics: options.metrics, log });
+  /** Answers with the error reply of `failure`, remembered for the log line. */
+  const refuse = (request: FastifyRequest, reply: FastifyReply, failure: unknown, headers?: Record<string, string>): FastifyReply => {
+    exchanges.fail(request, failure);
+    return sendEncoded(request, reply, encodeError(failure, headers));
+  };
+  const app: ApiApp = fastify({
+    serverFactory: (handler) => createHttpServer(handler, options.upgrade, log),
+    clientErrorHandler: (err, socket) => onClientError(err, socket, log),
+    loggerInstance: log,
+    // The server logs each request itself, once, with the fields of its metric (src/api/exchanges.ts).
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: limit,
+    // An absolute-form target (`GET http://host/lot`) is routed by its path, as Node's parser allows it.
+    rewriteUrl: (req) => (req.url === undefined || req.url.startsWith('/') ? (req.url ?? '/') : absolutePath(req.url)),
+    // A target the router cannot decode (`/%zz`) names no route: 404, like any unknown path.
+    frameworkErrors: (_err, request, reply) => {
+      exchanges.begin(request, UNMATCHED);
+      refuse(request, reply, new NotFoundError(pathOf(request.url) ?? request.url));
+      exchanges.end(request, reply.statusCode);
+    },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  // Answers are sent as bytes (src/api/reply.ts), so this only compiles the documented schemas.
+  app.setSerializerCompiler(serializerCompiler);
+  app.removeAllContentTypeParsers();
+  // One parser for every type: a route's preParsing hook has already refused all but JSON.
+  app.addContentTypeParser('*', (_request: FastifyRequest, payload: IncomingMessage) => readJsonBody(payload, limit));
+
+  // The methods of each path, for 405 and its Allow header (HEAD routes are added beside GET ones).
+  const allowed = new Map<string, string[]>();
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) allowed.set(route.url, [...new Set([...(allowed.get(route.url) ?? []), method])]);
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    exchanges.begin(request, request.routeOptions.url ?? UNMATCHED);
+    const path = pathOf(request.url);
+    // Decided here, before fastify reads a body: an unknown path or method never uploads one. The
+    // path check also keeps a percent-encoded path (`/l%6Ft`, which the router decodes) a 404.
+    if (!request.is404 && path === request.routeOptions.url) return;
+    const methods = path === undefined ? undefined : allowed.get(path);
+    if (path === undefined || methods === undefined) return refuse(request, reply, new NotFoundError(path ?? request.url));
+    exchanges.relabel(request, path);
+    return refuse(request, reply, new MethodNotAllowedError(request.method, path), { allow: methods.join(', ') });
+  });
+  app.setErrorHandler((err, request, reply) => refuse(request, reply, fromFramework(err, request, limit)));
+  app.addHook('onSend', async (request, reply) => exchanges.end(request, reply.statusCode));
+
+  await registerOpenApi(app);
+  registerRoutes(app, {
     api: options.api,
     registry: options.metrics.registry,
     readiness: options.readiness,
     liveness: options.liveness ?? (() => ({ ok: true })),
+    limit,
   });
+  if (options.events !== undefined) registerEventsRoute(app, options.events, options.clock);
+  registerOpenApiRoute(app);
+  await app.ready();
 
-  const server = http.createServer({ requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS });
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.maxHeadersCount = MAX_HEADERS_COUNT;
-
-  const events =
-    options.events === undefined ? undefined : createEventsHandler({ source: options.events, defer: (fn) => options.clock.defer(fn) });
-
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const started = options.clock.monotonic();
-    const path = pathOf(req.url);
-    // A stream, not a reply: the events handler owns the response until the client goes away.
-    if (events !== undefined && path === EVENTS_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
-      events(req, res);
-      return;
-    }
-    const route = path === undefined ? undefined : routes.get(path);
-    answer(req, res, route, limit)
-      .then(({ reply, failure }) => {
-        writeReply(req, res, reply);
-        const ms = options.clock.monotonic() - started;
-        const method = KNOWN_METHODS.has(req.method ?? '') ? (req.method as string) : 'OTHER';
-        const labels = { method, route: route?.path ?? 'unmatched', status: String(reply.status) };
-        options.metrics.httpDuration.observe(labels, ms / 1000);
-        // A 503 from /readyz or /healthz is an answer, not a failure: probes poll it every few
-        // seconds while a node joins, and error lines there would drown real ones.
-        // A coded 503 (stopping, a gate moving) is an expected answer: logged without a stack.
-        if (reply.status === 503 && failure !== undefined && isParkingError(failure))
-          log.info({ ...labels, ms, code: failure.code }, 'request refused');
-        else if (reply.status >= 500 && failure !== undefined) log.error({ ...labels, ms, err: failure }, 'request failed');
-        else log.debug({ ...labels, ms }, 'request');
-      })
-      // answer() never rejects; this is the last line so that a bug in the lines above cannot
-      // become an unhandled rejection that takes the node down.
-      .catch((err: unknown) => {
-        log.error({ err }, 'request handling failed');
-        res.destroy();
-      });
+  const server = app.server;
+  return {
+    server,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await app.close();
+    },
   };
-  server.on('request', onRequest);
-  // With a listener, Node leaves `100 Continue` to us: bodyReader sends it once the headers passed.
-  server.on('checkContinue', onRequest);
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(req, socket, head, options, log));
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => onClientError(err, socket, log));
-  return server;
 }
 
-/** Runs the route's handler and turns whatever happens into a reply; never rejects. */
-async function answer(
-  req: IncomingMessage,
-  res: ServerResponse,
-  route: Route | undefined,
-  limit: number,
-): Promise<{ reply: EncodedReply; failure?: unknown }> {
-  try {
-    if (route === undefined) throw new NotFoundError(pathOf(req.url) ?? String(req.url));
-    const method = req.method ?? '';
-    // HEAD is answered like GET; Node drops the body of a HEAD response.
-    const handler = route.methods[method] ?? (method === 'HEAD' ? route.methods.GET : undefined);
-    if (handler === undefined) {
-      const allow = Object.keys(route.methods);
-      if (allow.includes('GET')) allow.push('HEAD');
-      return { reply: encodeReply(errorReply(new MethodNotAllowedError(method, route.path), { allow: allow.join(', ') })) };
-    }
-    const readBody = bodyReader(req, limit, () => res.writeContinue());
-    return { reply: encodeReply(await handler({ req, readBody })) };
-  } catch (err) {
-    return { reply: encodeError(err), failure: err };
-  }
-}
-
-/** The reply to a failure; details JSON cannot hold (a bug in their own right) degrade to a 500. */
-function encodeError(err: unknown): EncodedReply {
-  try {
-    return encodeReply(errorReply(err));
-  } catch {
-    return encodeReply(errorReply(undefined));
-  }
-}
-
-/** The path of a request target without its query; undefined when the target cannot be parsed. */
-function pathOf(target: string | undefined): string | undefined {
-  try {
-    // The base only matters for origin-form targets (`/lot`); absolute-form ones carry their own.
-    return new URL(target ?? '/', 'http://localhost').pathname;
-  } catch {
-    return undefined;
-  }
-}
-
-function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, options: ApiServerOptions, log: Logger): void {
-  // A reset from the client must not become an unhandled 'error' event.
-  socket.on('error', () => socket.destroy());
-  const upgrade = options.upgrade;
-  if (upgrade !== undefined && pathOf(req.url) === upgrade.path) {
-    try {
-      upgrade.handle(req, socket, head);
-    } catch (err) {
-      log.error({ err }, 'upgrade handler failed');
-      socket.destroy();
-    }
-    return;
-  }
-  log.debug({ path: pathOf(req.url) }, 'upgrade refused');
-  // Wait for the bytes to leave before destroying, or the 404 may never reach the client.
-  socket.once('finish', () => socket.destroy());
-  socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
-}
-
-/** Statuses for the parser errors Node reports, as Node's own default handler answers them. */
-const CLIENT_ERROR_STATUS: Record<string, [number, string]> = {
-  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
-  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
-};
-
-function onClientError(err: NodeJS.ErrnoException, socket: Duplex, log: Logger): void {
-  log.debug({ code: err.code }, 'client error');
-  // Node's private `_httpMessage`: if an answer to an earlier request on this socket has started,
-  // writing a raw response now would interleave with it; just drop the connection.
-  const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-  if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent === true) {
-    socket.destroy();
-    return;
-  }
-  const [status, text] = CLIENT_ERROR_STATUS[err.code ?? ''] ?? [400, 'Bad Request'];
-  const body = JSON.stringify({ error: new BadRequestError(status === 400 ? 'malformed HTTP request' : text.toLowerCase()).toWire() });
-  socket.once('finish', () => socket.destroy());
-  socket.end(
-    `HTTP/1.1 ${status} ${text}\r\ncontent-type: ${JSON_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-      `connection: close\r\n\r\n${body}`,
+/** `GET /events`: a stream, not a reply, so the events handler owns the response until the client goes. */
+function registerEventsRoute(app: ApiApp, source: EventsSource, clock: Clock): void {
+  const events = createEventsHandler({ source, defer: (fn) => clock.defer(fn) });
+  app.get(
+    EVENTS_PATH,
+    {
+      schema: {
+        summary: "the node's change events as Server-Sent Events",
+        querystring: EventsQuerySchema,
+        response: {
+          200: answer('`event: <name>` and `data: <JSON>` frames until the client goes away', z.string(), 'text/event-stream'),
+          400: answer('an unknown event name in `types` (ERR_BAD_REQUEST)', ErrorBodySchema),
+        },
+      },
+    },
+    (request, reply) => {
+      reply.hijack();
+      events(request.raw, reply.raw);
+    },
   );
+}
+
+function absolutePath(target: string): string {
+  try {
+    const url = new URL(target);
+    return url.pathname + url.search;
+  } catch {
+    return target;
+  }
 }

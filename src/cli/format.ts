@@ -11,7 +11,7 @@ import type { Car, ClusterView, ExitResult, LotView, NodeStatus } from '../types
  * `\uNNNN` escapes, so a hostile plate cannot move the cursor or clear the screen.
  */
 export function sanitize(text: string): string {
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are what gets escaped
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
     const code = c.charCodeAt(0);
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;

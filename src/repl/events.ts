@@ -11,10 +11,8 @@ import { sanitize } from '../cli/format.js';
  * which every emitter (typed or not, src/node.ts or a test fake) satisfies.
  */
 export interface ReplEvents {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  on(event: string, listener: (...args: any[]) => void): unknown;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  off(event: string, listener: (...args: any[]) => void): unknown;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 
 interface MemberPayload {
@@ -48,8 +46,9 @@ export function watchEvents(
   busy: () => boolean,
 ): () => void {
   const listeners = Object.entries(EVENT_LINES).map(([event, line]) => {
-    const listener = (payload: MemberPayload & GatePayload): void => {
-      const text = line(payload);
+    const listener = (...args: unknown[]): void => {
+      // The node emits these events with one payload of this shape (src/node.ts, NodeEvents).
+      const text = line(args[0] as MemberPayload & GatePayload);
       if (!terminal) {
         output.write(`${text}\n`);
         return;

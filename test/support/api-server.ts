@@ -33,7 +33,7 @@ export async function startTestApiServer(overrides: Partial<ApiServerOptions> = 
     readiness: { ready: true } as { ready: boolean; reason?: string },
     liveness: { ok: true } as { ok: boolean; reason?: string },
   };
-  const server = createApiServer({
+  const created = await createApiServer({
     api,
     metrics,
     logger: silentLogger(),
@@ -42,6 +42,7 @@ export async function startTestApiServer(overrides: Partial<ApiServerOptions> = 
     liveness: () => state.liveness,
     ...overrides,
   });
+  const server = created.server;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -62,11 +63,7 @@ export async function startTestApiServer(overrides: Partial<ApiServerOptions> = 
     set liveness(value) {
       state.liveness = value;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => created.close(),
   };
 }
 

@@ -24,6 +24,8 @@ export const ErrorCodes = {
   PROTOCOL: 'ERR_PROTOCOL',
   HANDSHAKE: 'ERR_HANDSHAKE',
   INTERNAL: 'ERR_INTERNAL',
+  OUTCOME_UNKNOWN: 'ERR_OUTCOME_UNKNOWN',
+  IDEMPOTENCY_KEY_REUSED: 'ERR_IDEMPOTENCY_KEY_REUSED',
 } as const;
 
 /** One of the stable codes in {@link ErrorCodes}. */
@@ -114,8 +116,9 @@ export class LotFullError extends ParkingError {
 }
 
 export class NotInsideError extends ParkingError {
-  constructor(plate: string) {
-    super(ErrorCodes.NOT_INSIDE, `${plate} is not inside`, { plate });
+  /** `extra.removed`: a retried exit found the visits it was meant to remove already removed. */
+  constructor(plate: string, extra: { removed?: true } = {}) {
+    super(ErrorCodes.NOT_INSIDE, `${plate} is not inside`, { plate, ...extra });
     this.name = 'NotInsideError';
   }
 }
@@ -124,6 +127,33 @@ export class GateUnavailableError extends ParkingError {
   constructor(gate: number, reason: string) {
     super(ErrorCodes.GATE_UNAVAILABLE, `gate ${gate} is unavailable: ${reason}`, { gate });
     this.name = 'GateUnavailableError';
+  }
+}
+
+/**
+ * The command may or may not have been applied, and the node cannot tell yet: its write is not
+ * confirmed on every live replica (a peer neither acknowledged it nor was declared dead in time), or
+ * the node that ran it went away before answering and nothing proves either way. Retry with the same
+ * Idempotency-Key: the retry is answered from the first attempt if it was applied, applied once if not.
+ */
+export class OutcomeUnknownError extends ParkingError {
+  constructor(gate: number, reason: string) {
+    super(ErrorCodes.OUTCOME_UNKNOWN, `the outcome at gate ${gate} is not known yet: ${reason}; retry with the same Idempotency-Key`, {
+      gate,
+      reason,
+    });
+    this.name = 'OutcomeUnknownError';
+  }
+}
+
+/** A request id (Idempotency-Key) already used for another command (another operation or plate). */
+export class IdempotencyKeyReusedError extends ParkingError {
+  constructor(op: string, plate: string) {
+    super(ErrorCodes.IDEMPOTENCY_KEY_REUSED, `this Idempotency-Key was used for another command; use a new key for ${op} ${plate}`, {
+      op,
+      plate,
+    });
+    this.name = 'IdempotencyKeyReusedError';
   }
 }
 

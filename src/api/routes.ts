@@ -49,11 +49,12 @@ export function answer(description: string, schema: z.ZodType, contentType = 'ap
 const errors = {
   400: answer('the request is wrong (ERR_BAD_REQUEST, ERR_INVALID_PLATE, ERR_UNKNOWN_GATE); fix it before retrying', ErrorBodySchema),
   409: answer('the lot refuses the command (ERR_ALREADY_INSIDE, ERR_LOT_FULL, ERR_NOT_INSIDE)', ErrorBodySchema),
+  422: answer('the Idempotency-Key was used for another command (ERR_IDEMPOTENCY_KEY_REUSED); use a new key', ErrorBodySchema),
   413: answer('body over the limit (ERR_PAYLOAD_TOO_LARGE); the connection is closed', ErrorBodySchema),
   415: answer('not application/json in UTF-8 (ERR_UNSUPPORTED_MEDIA_TYPE)', ErrorBodySchema),
   500: answer('a bug (ERR_INTERNAL): the message is generic, the node logs the real error', ErrorBodySchema),
   503: answer(
-    'transient (ERR_GATE_UNAVAILABLE, ERR_NODE_STOPPING, ERR_NODE_UNREACHABLE): retry, with the same Idempotency-Key',
+    'transient (ERR_GATE_UNAVAILABLE, ERR_NODE_STOPPING, ERR_NODE_UNREACHABLE, ERR_OUTCOME_UNKNOWN): retry, with the same Idempotency-Key',
     ErrorBodySchema,
   ),
 } as const;
@@ -72,7 +73,7 @@ export function registerRoutes(app: ApiApp, deps: RouteDeps): void {
           summary,
           headers: CommandHeadersSchema,
           body: CommandBodySchema,
-          response: { [status]: answer('the command was applied', schema), ...pick(errors, 400, 409, 413, 415, 500, 503) },
+          response: { [status]: answer('the command was applied', schema), ...pick(errors, 400, 409, 413, 415, 422, 500, 503) },
         },
         // The checks that need no body byte come first, so a refused client uploads nothing.
         preParsing: beforeBody(deps.limit, (headers) => void parseIdempotencyKey(headers['idempotency-key'])),

@@ -16,12 +16,15 @@ export const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, number>>> = {
   [ErrorCodes.ALREADY_INSIDE]: 409,
   [ErrorCodes.LOT_FULL]: 409,
   [ErrorCodes.NOT_INSIDE]: 409,
+  // The key names another command: a new key is needed, retrying unchanged gives the same answer.
+  [ErrorCodes.IDEMPOTENCY_KEY_REUSED]: 422,
   [ErrorCodes.PAYLOAD_TOO_LARGE]: 413,
   [ErrorCodes.UNSUPPORTED_MEDIA_TYPE]: 415,
   // Transient: the same request may succeed later or on another node.
   [ErrorCodes.GATE_UNAVAILABLE]: 503,
   [ErrorCodes.NODE_STOPPING]: 503,
   [ErrorCodes.NODE_UNREACHABLE]: 503,
+  [ErrorCodes.OUTCOME_UNKNOWN]: 503,
 };
 
 /** The HTTP status for `code`; 500 for codes that have no client-facing meaning. */

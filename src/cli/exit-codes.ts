@@ -38,11 +38,14 @@ export const EXIT_CODE_BY_ERROR: Readonly<Record<ErrorCode, ExitCode>> = {
   [ErrorCodes.NOT_INSIDE]: ExitCodes.REFUSED,
   [ErrorCodes.INVALID_CONFIG]: ExitCodes.USAGE,
   [ErrorCodes.BAD_REQUEST]: ExitCodes.USAGE,
+  // A script reused a key: the command line (its --request-id) is what needs fixing.
+  [ErrorCodes.IDEMPOTENCY_KEY_REUSED]: ExitCodes.USAGE,
   // Only an oversized plate can trigger it from the CLI: the input is what needs fixing.
   [ErrorCodes.PAYLOAD_TOO_LARGE]: ExitCodes.USAGE,
   [ErrorCodes.GATE_UNAVAILABLE]: ExitCodes.UNAVAILABLE,
   [ErrorCodes.NODE_STOPPING]: ExitCodes.UNAVAILABLE,
   [ErrorCodes.NODE_UNREACHABLE]: ExitCodes.UNAVAILABLE,
+  [ErrorCodes.OUTCOME_UNKNOWN]: ExitCodes.UNAVAILABLE,
   // The next four mean --node points at something that is not a (compatible) parking node, or a
   // client/server mismatch: the command line is fine, the other end is not.
   [ErrorCodes.NOT_FOUND]: ExitCodes.UNAVAILABLE,

@@ -94,10 +94,11 @@ export class PeerAcks {
 }
 
 /**
- * Resolves when every one of `peers` has acknowledged `seq` (or was released), or after `timeoutMs`
- * (then `onTimeout` runs), whichever comes first. Never rejects.
+ * Resolves true when every one of `peers` has acknowledged `seq` (or was released: its link closed,
+ * the peer is gone), false after `timeoutMs` (then `onTimeout` runs), whichever comes first. Never
+ * rejects.
  */
-export function awaitAcks(peers: PeerAcks[], seq: number, clock: Clock, timeoutMs: number, onTimeout: () => void): Promise<void> {
+export function awaitAcks(peers: PeerAcks[], seq: number, clock: Clock, timeoutMs: number, onTimeout: () => void): Promise<boolean> {
   const waiters: AckWaiter[] = [];
   const waits = peers
     .filter((acks) => acks.behind(seq))
@@ -106,16 +107,16 @@ export function awaitAcks(peers: PeerAcks[], seq: number, clock: Clock, timeoutM
       waiters.push(waiter);
       return settled;
     });
-  if (waits.length === 0) return Promise.resolve();
-  return new Promise<void>((resolve) => {
+  if (waits.length === 0) return Promise.resolve(true);
+  return new Promise<boolean>((resolve) => {
     const timer = clock.setTimeout(() => {
       onTimeout();
       for (const waiter of waiters) waiter.done = true; // dropped from their peers' lists lazily
-      resolve();
+      resolve(false);
     }, timeoutMs);
     void Promise.all(waits).then(() => {
       clock.clearTimeout(timer);
-      resolve();
+      resolve(true);
     });
   });
 }

@@ -159,6 +159,9 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
 
   addLink(link: PeerLink): PeerState {
     const peer: PeerState = { link, synced: false, acks: new PeerAcks() };
+    // Until the peer acknowledged our first step 2, its acks prove nothing: an update we pushed before
+    // may sit in its Yjs pending store, waiting for what only the step 2 carries.
+    peer.acks.dropped();
     this.peers.set(link, peer);
     link.on('drain', () => {
       if (!peer.acks.awaitingResync) return;
@@ -226,12 +229,15 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
   }
 
   /**
-   * Resolves when every peer linked now has acknowledged the local changes made so far, when its link
-   * closes, or after `replicationAckTimeoutMs`, whichever comes first. Never rejects.
+   * Resolves true once every peer linked now has acknowledged the local changes made so far, or its
+   * link closed (the peer is dead or left: it gets the changes by step 2 if it returns); false when
+   * `replicationAckTimeoutMs` passed first: then the changes are not known to be on every live
+   * replica, and an answer resting on them is "outcome unknown" (docs/data-model.md). Never rejects.
+   * With `replicationAckTimeoutMs: 0` nothing is awaited and everything counts as confirmed.
    */
-  whenReplicated(): Promise<void> {
+  whenReplicated(): Promise<boolean> {
     const targets = [...this.peers.values()];
-    if (targets.length === 0 || this.options.replicationAckTimeoutMs === 0) return Promise.resolve();
+    if (targets.length === 0 || this.options.replicationAckTimeoutMs === 0) return Promise.resolve(true);
     // Pending updates go out in the next push, which takes a later sequence number than any so far;
     // any message we send after now carries them too (a step 2 holds the whole document).
     const seq = this.pending.length > 0 ? this.seq + 1 : this.lastPushSeq;
@@ -245,9 +251,9 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
   }
 
   /** Pushes pending updates now (graceful shutdown) and waits for them to be acknowledged. */
-  async flushNow(): Promise<void> {
+  async flushNow(): Promise<boolean> {
     this.flush();
-    await this.whenReplicated();
+    return this.whenReplicated();
   }
 
   private sendStep2(peer: PeerState, stateVector: Uint8Array): void {

@@ -152,6 +152,17 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
     return this.seenTags.get(requestTag(req));
   }
 
+  /**
+   * Whether this replica has seen the visit `id` at all, live or removed. Yjs keeps a removed map
+   * entry's item (its content dropped) in the map's internal `_map` (yjs 13: `YMap._map`, where
+   * `has()` filters deleted items), so "removed" and "never seen" can be told apart: an exit retried
+   * at a new owner may answer "already removed" only for visits the owner's state includes.
+   * test/unit/crdt/lot-document.test.ts pins this on the installed Yjs.
+   */
+  knowsVisit(id: string): boolean {
+    return (this.visits as unknown as { _map: Map<string, unknown> })._map.has(id);
+  }
+
   /** Every live visit, for tests and checkers: visit id -> record. */
   liveVisits(): Map<string, VisitRecord> {
     const all = new Map<string, VisitRecord>();

@@ -82,6 +82,8 @@ export const WIRE_ERROR_CODES = [
   ErrorCodes.PROTOCOL,
   ErrorCodes.HANDSHAKE,
   ErrorCodes.INTERNAL,
+  ErrorCodes.OUTCOME_UNKNOWN,
+  ErrorCodes.IDEMPOTENCY_KEY_REUSED,
 ] as const satisfies readonly ErrorCode[];
 // Fails to compile until a new code has its byte above.
 const allCodesHaveAByte: [Exclude<ErrorCode, (typeof WIRE_ERROR_CODES)[number]>] extends [never] ? true : never = true;

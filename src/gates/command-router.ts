@@ -14,7 +14,15 @@
  */
 import type { Clock } from '../clock.js';
 import { backoffDelay } from '../discovery/backoff.js';
-import { BadRequestError, ErrorCodes, GateUnavailableError, isParkingError, NodeStoppingError, ParkingError } from '../errors.js';
+import {
+  BadRequestError,
+  ErrorCodes,
+  GateUnavailableError,
+  isParkingError,
+  NodeStoppingError,
+  OutcomeUnknownError,
+  ParkingError,
+} from '../errors.js';
 import type { LotDocument } from '../crdt/lot-document.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -143,14 +151,16 @@ export class CommandRouter implements Startable, LinkObserver {
       }
       if (outcome.done === true) return outcome.value;
       if (outcome.done === 'refused') {
-        // The retried exit found none of the visits the client meant: the lost attempt removed them.
-        if (unknownOutcome && outcome.error.code === ErrorCodes.NOT_INSIDE && seenCar !== undefined) return this.exitDone(command, seenCar);
+        // The retried exit found none of the visits the client meant, and the owner's replica knows
+        // them removed (`details.removed`): the lost attempt, or a concurrent exit, removed them.
+        if (unknownOutcome && isRemoved(outcome.error) && seenCar !== undefined) return this.exitDone(command, seenCar);
         throw outcome.error;
       }
       reason = outcome.reason;
       unknownOutcome ||= outcome.unknown;
       const left = deadline - clock.monotonic();
-      if (left <= 0) throw new GateUnavailableError(command.gate, reason);
+      // An attempt may have been applied: say so, never "unavailable" (which promises nothing was done).
+      if (left <= 0) throw unknownOutcome ? new OutcomeUnknownError(command.gate, reason) : new GateUnavailableError(command.gate, reason);
       await this.sleep(Math.min(left, backoffDelay(n, { baseMs: 20, maxMs: 250, random: this.options.random, jitter: 'equal' })));
     }
   }
@@ -198,6 +208,7 @@ export class CommandRouter implements Startable, LinkObserver {
     } catch (err) {
       if (err instanceof NotOwnerError || (isParkingError(err) && err.code === ErrorCodes.GATE_UNAVAILABLE))
         return { done: false, reason: 'it is moving', unknown: false };
+      if (isParkingError(err) && err.code === ErrorCodes.OUTCOME_UNKNOWN) return { done: false, reason: unknownReason(err), unknown: true };
       throw err;
     }
   }
@@ -241,7 +252,12 @@ export class CommandRouter implements Startable, LinkObserver {
 
   private outcomeOf(pending: Pending, result: ResultMessage): Outcome {
     if (result.kind === 'retry') return { done: false, reason: result.reason, unknown: false };
-    if (result.kind === 'refused') return { done: 'refused', error: ParkingError.fromWire(result.error) };
+    if (result.kind === 'refused') {
+      const error = ParkingError.fromWire(result.error);
+      // Applied or not, the owner cannot tell yet: retried (with the same request id) until it can.
+      if (error.code === ErrorCodes.OUTCOME_UNKNOWN) return { done: false, reason: unknownReason(error), unknown: true };
+      return { done: 'refused', error };
+    }
     return { done: true, value: fromResult(pending.command, result, pending.link.remote.name, pending.seen) };
   }
 
@@ -264,4 +280,15 @@ export class CommandRouter implements Startable, LinkObserver {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.options.clock.setTimeout(resolve, ms));
   }
+}
+
+/** ERR_NOT_INSIDE from an owner whose replica knows the visits removed (GateService.exit). */
+function isRemoved(error: ParkingError): boolean {
+  return error.code === ErrorCodes.NOT_INSIDE && error.details?.['removed'] === true;
+}
+
+/** The reason of an ERR_OUTCOME_UNKNOWN, for the error the client may end with. */
+function unknownReason(error: ParkingError): string {
+  const reason = error.details?.['reason'];
+  return typeof reason === 'string' ? reason : 'its outcome is not known yet';
 }

@@ -8,7 +8,15 @@
 import type { Startable } from '../lifecycle.js';
 import type { Clock } from '../clock.js';
 import type { LotDocument } from '../crdt/lot-document.js';
-import { GateUnavailableError, isParkingError, ParkingError, type WireError } from '../errors.js';
+import {
+  GateUnavailableError,
+  IdempotencyKeyReusedError,
+  isParkingError,
+  NotInsideError,
+  OutcomeUnknownError,
+  ParkingError,
+  type WireError,
+} from '../errors.js';
 import { decideEntry, decideExit, type LotSnapshot } from '../lot/index.js';
 import type { Metrics } from '../metrics.js';
 import type { Car, ExitResult } from '../types.js';
@@ -51,20 +59,25 @@ export interface GateServiceOptions {
   node: string;
   gates: number;
   spaces: number;
-  /** Resolves once the local changes made so far are on every linked peer (or a timeout passed). */
-  whenReplicated: () => Promise<void>;
+  /**
+   * Resolves true once the local changes made so far are on every linked peer (or its link closed),
+   * false when the ack timeout passed first (Replicator.whenReplicated).
+   */
+  whenReplicated: () => Promise<boolean>;
   /** Results remembered for idempotent retries. */
   resultCacheSize?: number;
 }
 
-/** A command's outcome; `replicated` settles once its write is on the peers (or the ack timeout). */
-type Cached = ({ ok: true; value: CommandResult; visit?: string } | { ok: false; error: WireError }) & { replicated: Promise<void> };
+/** A command's outcome, remembered under its request id with the command it answers. */
+type Outcome = ({ ok: true; value: CommandResult; visit?: string } | { ok: false; error: WireError }) & { op: string; plate: string };
+/** An outcome and whether the state it rests on is on every live peer (settles at the ack or the timeout). */
+type Decided = { outcome: Outcome; replicated: Promise<boolean> };
 
 export class GateService implements Startable {
   readonly name = 'gates';
   private readonly options: GateServiceOptions;
   private readonly workers = new Map<number, GateWorker>();
-  private readonly results = new Map<string, Cached>();
+  private readonly results = new Map<string, Outcome>();
 
   constructor(options: GateServiceOptions) {
     this.options = options;
@@ -123,10 +136,29 @@ export class GateService implements Startable {
   async answer(command: GateCommand): Promise<Answer> {
     const worker = this.workers.get(command.gate);
     if (worker === undefined) throw new NotOwnerError(command.gate);
-    const outcome = await worker.run(() => this.apply(command));
-    await outcome.replicated;
+    const { outcome, replicated } = await worker.run(() => this.decide(command));
+    const confirmed = await replicated;
     if (!outcome.ok) throw ParkingError.fromWire(outcome.error);
+    // 200 means every live replica holds the change: not known yet, so not said (the client retries
+    // with the same request id and is answered from the cache once it is).
+    if (!confirmed) throw new OutcomeUnknownError(command.gate, 'the write is not yet confirmed by every live peer');
     return outcome.visit === undefined ? { value: outcome.value } : { value: outcome.value, visit: outcome.visit };
+  }
+
+  /**
+   * The outcome of a command: remembered if its request id was seen (the same command only: a key
+   * reused for another operation or plate is refused), else decided now.
+   */
+  private decide(command: GateCommand): Decided {
+    const cached = this.results.get(command.requestId);
+    if (cached !== undefined) {
+      if (cached.op !== command.op || cached.plate !== command.plate) throw new IdempotencyKeyReusedError(command.op, command.plate);
+      // A fresh wait: what was not confirmed at the first answer may be by now.
+      return { outcome: cached, replicated: this.options.whenReplicated() };
+    }
+    const outcome = this.apply(command);
+    this.remember(command.requestId, outcome);
+    return { outcome, replicated: this.options.whenReplicated() };
   }
 
   private snapshot(): LotSnapshot {
@@ -134,48 +166,65 @@ export class GateService implements Startable {
     return { spaces: this.options.spaces, gates: this.options.gates, occupied: lot.occupied, carOf: (plate) => lot.carOf(plate) };
   }
 
-  /** Decides and writes; synchronous, so nothing interleaves inside one gate's decision. */
-  private apply(command: GateCommand): Cached {
-    const cached = this.results.get(command.requestId);
-    if (cached !== undefined) return cached;
-    const { lot, clock, metrics } = this.options;
-    let result: Cached;
+  /**
+   * Decides and writes; synchronous, so nothing interleaves inside one gate's decision. A refusal
+   * rests on the state the gate decided against: it is answered once that state is on the peers too,
+   * like the writes before it (answers keep the gate's order).
+   */
+  private apply(command: GateCommand): Outcome {
+    const { op, plate } = command;
     try {
-      if (command.op === 'entry') {
-        const retried = lot.enteredBy(command.requestId);
-        if (retried !== undefined && retried.plate === command.plate) {
-          result = { ok: true, value: retried, replicated: this.options.whenReplicated() };
-        } else {
-          const car = decideEntry(this.snapshot(), { plate: command.plate, gate: command.gate, now: clock.now(), node: this.options.node });
-          lot.enter(car, command.requestId);
-          metrics.entries.inc();
-          result = { ok: true, value: car, replicated: this.options.whenReplicated() };
-        }
-      } else {
-        const now = clock.now();
-        const snapshot = this.snapshot();
-        const observed = command.observed;
-        const lot2: LotSnapshot = observed === undefined ? snapshot : { ...snapshot, carOf: (plate) => lot.carOf(plate, observed) };
-        const decision = decideExit(lot2, { plate: command.plate, gate: command.gate, now });
-        // The visit behind decision.car (decideExit reads carOf, whose visit this is).
-        const shown = lot.shownVisit(decision.plate, observed);
-        lot.leave(decision.plate, observed);
-        metrics.exits.inc();
-        const value: ExitResult = { car: decision.car, gate: decision.gate, exitedAt: now, stayMs: decision.stayMs };
-        result = { ok: true, value, ...(shown === undefined ? {} : { visit: shown.id }), replicated: this.options.whenReplicated() };
-      }
+      return { op, plate, ok: true, ...(op === 'entry' ? this.enter(command) : this.exit(command)) };
     } catch (err) {
       if (!isParkingError(err)) throw err;
-      metrics.rejections.inc({ code: err.code });
-      // A refusal rests on the state the gate decided against: answered once that state is on the
-      // peers too, like the writes before it (answers keep the gate's order).
-      result = { ok: false, error: err.toWire(), replicated: this.options.whenReplicated() };
+      // Not remembered: an unknown outcome may be known at the retry.
+      if (err instanceof OutcomeUnknownError || err instanceof IdempotencyKeyReusedError) throw err;
+      this.options.metrics.rejections.inc({ code: err.code });
+      return { op, plate, ok: false, error: err.toWire() };
     }
-    this.remember(command.requestId, result);
-    return result;
   }
 
-  private remember(requestId: string, result: Cached): void {
+  /** An entry, or the answer of the entry this request id already made (seen in any replica's visit). */
+  private enter(command: GateCommand): { value: Car } {
+    const { lot, clock, metrics } = this.options;
+    const retried = lot.enteredBy(command.requestId);
+    if (retried !== undefined) {
+      if (retried.plate !== command.plate) throw new IdempotencyKeyReusedError(command.op, command.plate);
+      return { value: retried };
+    }
+    const car = decideEntry(this.snapshot(), { plate: command.plate, gate: command.gate, now: clock.now(), node: this.options.node });
+    lot.enter(car, command.requestId);
+    metrics.entries.inc();
+    return { value: car };
+  }
+
+  /**
+   * An exit. A retried one (`observed`: the visits the client's node saw) removes only those; when none
+   * of them is live any more it is ERR_NOT_INSIDE with `details.removed: true` only if this replica
+   * knows each of them removed (the lost attempt, or a concurrent exit, did it). A visit this replica
+   * never saw means its state does not include what the first attempt saw: outcome unknown.
+   */
+  private exit(command: GateCommand): { value: ExitResult; visit?: string } {
+    const { lot, clock, metrics } = this.options;
+    const now = clock.now();
+    const snapshot = this.snapshot();
+    const observed = command.observed;
+    if (observed !== undefined && lot.carOf(command.plate, observed) === undefined) {
+      if (!observed.every((id) => lot.knowsVisit(id)))
+        throw new OutcomeUnknownError(command.gate, 'this replica does not hold the visits the first attempt was meant to remove');
+      throw new NotInsideError(command.plate, { removed: true });
+    }
+    const lot2: LotSnapshot = observed === undefined ? snapshot : { ...snapshot, carOf: (plate) => lot.carOf(plate, observed) };
+    const decision = decideExit(lot2, { plate: command.plate, gate: command.gate, now });
+    // The visit behind decision.car (decideExit reads carOf, whose visit this is).
+    const shown = lot.shownVisit(decision.plate, observed);
+    lot.leave(decision.plate, observed);
+    metrics.exits.inc();
+    const value: ExitResult = { car: decision.car, gate: decision.gate, exitedAt: now, stayMs: decision.stayMs };
+    return { value, ...(shown === undefined ? {} : { visit: shown.id }) };
+  }
+
+  private remember(requestId: string, result: Outcome): void {
     this.results.set(requestId, result);
     const limit = this.options.resultCacheSize ?? 10_000;
     if (this.results.size > limit) this.results.delete(this.results.keys().next().value as string);

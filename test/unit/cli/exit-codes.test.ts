@@ -21,6 +21,8 @@ const EXPECTED: Record<ErrorCode, number> = {
   ERR_PROTOCOL: 3,
   ERR_HANDSHAKE: 3,
   ERR_INTERNAL: 3,
+  ERR_OUTCOME_UNKNOWN: 3,
+  ERR_IDEMPOTENCY_KEY_REUSED: 2,
 };
 
 describe('exit codes', () => {

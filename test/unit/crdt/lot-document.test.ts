@@ -123,3 +123,22 @@ describe('LotDocument', () => {
     expect(new LotDocument({ doc }).carOf('Q')).toEqual(car('Q'));
   });
 });
+
+describe('LotDocument.knowsVisit', () => {
+  it('tells a visit removed from one never seen, also when both arrived from a peer after garbage collection', () => {
+    const a = new LotDocument();
+    const gone = a.enter(car('GONE'));
+    const live = a.enter(car('LIVE'));
+    a.leave('GONE');
+    const b = new LotDocument();
+    sync(a, b);
+    for (const lot of [a, b]) {
+      expect(lot.knowsVisit(gone)).toBe(true);
+      expect(lot.knowsVisit(live)).toBe(true);
+      expect(lot.carOf('GONE')).toBeUndefined();
+      expect(lot.knowsVisit(`${a.doc.clientID.toString(36)}.zz`)).toBe(false);
+    }
+    const c = new LotDocument();
+    expect(c.knowsVisit(gone)).toBe(false);
+  });
+});

@@ -80,7 +80,7 @@ function cluster(options: { replicate?: boolean; spaces?: number; ownerRuns?: bo
       node: name,
       gates: 4,
       spaces: options.spaces ?? 10,
-      whenReplicated: () => Promise.resolve(),
+      whenReplicated: () => Promise.resolve(true),
     });
     const router = new CommandRouter({
       self: name,

@@ -14,7 +14,7 @@ function service(spaces = 10) {
     node: 'n1',
     gates: 4,
     spaces,
-    whenReplicated: () => new Promise<void>((resolve) => acks.push(resolve)),
+    whenReplicated: () => new Promise<boolean>((resolve) => acks.push(() => resolve(true))),
   });
   svc.acquire(1);
   return { lot, svc, acks };
@@ -68,8 +68,11 @@ describe('GateService', () => {
     acks.forEach((ack) => ack());
     expect(await full).toBe('ERR_LOT_FULL');
     await ok;
-    // The retry is answered from the remembered refusal.
-    await expect(svc.execute({ op: 'entry', plate: 'B', gate: 1, requestId: 'r2' })).rejects.toMatchObject({ code: 'ERR_LOT_FULL' });
+    // The retry is answered from the remembered refusal, once the state is confirmed again.
+    const retry = svc.execute({ op: 'entry', plate: 'B', gate: 1, requestId: 'r2' });
+    await new Promise((r) => setImmediate(r));
+    acks.forEach((ack) => ack());
+    await expect(retry).rejects.toMatchObject({ code: 'ERR_LOT_FULL' });
   });
 
   it('names the visit whose car an exit reports, also when the exit is answered again from its first outcome', async () => {

@@ -1,0 +1,92 @@
+/**
+ * What a gate owner's answer promises (docs/data-model.md, "What an answer promises"): success only
+ * once the write is confirmed on every live peer, "outcome unknown" otherwise; a request id names one
+ * command; a retried exit says "already removed" only for visits its replica knows removed.
+ */
+import { describe, expect, it } from 'vitest';
+import { LotDocument } from '../../../src/crdt/lot-document.js';
+import { ErrorCodes, type ParkingError } from '../../../src/errors.js';
+import { GateService } from '../../../src/gates/gate-service.js';
+import { createMetrics } from '../../../src/metrics.js';
+import type { Car } from '../../../src/types.js';
+import { FakeClock } from '../../support/fake-clock.js';
+
+/** A gate service whose replication answers are given by the test, in order. */
+function service() {
+  const lot = new LotDocument();
+  const confirmations: Array<(confirmed: boolean) => void> = [];
+  const svc = new GateService({
+    lot,
+    clock: new FakeClock(),
+    metrics: createMetrics(),
+    node: 'n1',
+    gates: 2,
+    spaces: 10,
+    whenReplicated: () => new Promise<boolean>((resolve) => confirmations.push(resolve)),
+  });
+  svc.acquire(1);
+  /** Settles the oldest replication wait. */
+  const confirm = async (confirmed: boolean): Promise<void> => {
+    for (let i = 0; i < 10 && confirmations.length === 0; i++) await new Promise((r) => setImmediate(r));
+    confirmations.shift()!(confirmed);
+  };
+  return { lot, svc, confirm };
+}
+
+const codeOf = (err: unknown): string => (err as ParkingError).code;
+
+describe('GateService answers', () => {
+  it('answers an entry whose write a live peer has not confirmed as ERR_OUTCOME_UNKNOWN, and its retry once confirmed', async () => {
+    const { lot, svc, confirm } = service();
+    const first = svc.execute({ op: 'entry', plate: 'A', gate: 1, requestId: 'r1' }).catch((err: unknown) => err);
+    await confirm(false);
+    expect(codeOf(await first)).toBe(ErrorCodes.OUTCOME_UNKNOWN);
+    expect(lot.occupied).toBe(1);
+
+    const retry = svc.execute({ op: 'entry', plate: 'A', gate: 1, requestId: 'r1' });
+    await confirm(true);
+    expect(((await retry) as Car).plate).toBe('A');
+    expect(lot.visitsOf('A')).toHaveLength(1);
+  });
+
+  it('refuses a request id already used for another plate or another operation, and applies nothing', async () => {
+    const { lot, svc, confirm } = service();
+    const entry = svc.execute({ op: 'entry', plate: 'A', gate: 1, requestId: 'k' });
+    await confirm(true);
+    await entry;
+    for (const reused of [
+      { op: 'entry' as const, plate: 'B', gate: 1, requestId: 'k' },
+      { op: 'exit' as const, plate: 'A', gate: 1, requestId: 'k' },
+    ]) {
+      const err = await svc.execute(reused).catch((e: unknown) => e);
+      expect(codeOf(err)).toBe(ErrorCodes.IDEMPOTENCY_KEY_REUSED);
+    }
+    expect(lot.carOf('A')?.plate).toBe('A');
+    expect(lot.carOf('B')).toBeUndefined();
+  });
+
+  it('refuses an entry whose request id a visit in the replica carries for another plate (the cache forgot it)', async () => {
+    const { lot, svc } = service();
+    lot.enter({ plate: 'OTHER', gate: 2, enteredAt: 1, node: 'n2' }, 'shared-key');
+    const err = await svc.execute({ op: 'entry', plate: 'A', gate: 1, requestId: 'shared-key' }).catch((e: unknown) => e);
+    expect(codeOf(err)).toBe(ErrorCodes.IDEMPOTENCY_KEY_REUSED);
+    expect(lot.carOf('A')).toBeUndefined();
+  });
+
+  it('answers a retried exit whose visits this replica never saw as ERR_OUTCOME_UNKNOWN, never as not inside', async () => {
+    const { svc } = service();
+    const err = await svc.execute({ op: 'exit', plate: 'A', gate: 1, requestId: 'x', observed: ['zz.0'] }).catch((e: unknown) => e);
+    expect(codeOf(err)).toBe(ErrorCodes.OUTCOME_UNKNOWN);
+  });
+
+  it('answers a retried exit whose visits this replica knows removed as ERR_NOT_INSIDE with details.removed', async () => {
+    const { lot, svc, confirm } = service();
+    const id = lot.enter({ plate: 'A', gate: 1, enteredAt: 1, node: 'n2' });
+    lot.leave('A');
+    const exit = svc.execute({ op: 'exit', plate: 'A', gate: 1, requestId: 'x', observed: [id] }).catch((e: unknown) => e);
+    await confirm(true);
+    const err = (await exit) as ParkingError;
+    expect(err.code).toBe(ErrorCodes.NOT_INSIDE);
+    expect(err.details).toMatchObject({ removed: true });
+  });
+});

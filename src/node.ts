@@ -211,7 +211,9 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
   /** Ready = running and joined (see src/cluster/join.ts). */
   readiness(): { ready: boolean; reason?: string } {
     if (this.current !== 'running') return { ready: false, reason: this.current };
-    if (!this.parts.join.joined) return { ready: false, reason: 'joining the cluster' };
+    const join = this.parts.join;
+    if (join.state === 'fenced') return { ready: false, reason: `fenced (${join.fenceReason}): re-syncing with its peers` };
+    if (!join.joined) return { ready: false, reason: 'joining the cluster' };
     return { ready: true };
   }
 

@@ -1,8 +1,11 @@
 /**
- * Joining: when a starting node may run gates, say SYNCED to its peers and report ready. The one home
- * of the concept (docs/protocol.md, "Joining"); every other component only reports facts to it.
+ * Joining: when a starting node may run gates, say SYNCED to its peers and report ready; and fencing:
+ * when a joined node may no longer trust its replica. The one home of the concept (docs/protocol.md,
+ * "Joining" and "Fencing"); every other component only reports facts to it.
  *
- *   starting --afterStart--> joining --all conditions hold--> joined      (stop: -> stopped)
+ *   starting --afterStart--> joining --all conditions hold--> joined <--re-synced-- fenced
+ *                                                               \--stalled, or lost every peer--^
+ *   (stop: -> stopped)
  *
  * A node in `joining` runs no gate (membership leaves self out of placement), tells no peer SYNCED
  * (so no peer places gates on it) and is not ready, so a node whose replica does not yet hold the lot
@@ -11,9 +14,20 @@
  *   peers already there; ~1 s for mDNS answers, 0 for static and DNS);
  * - the first discovery round is over, when the strategy has one (a DNS poll answered or failed);
  * - every peer found before then was tried once (the dialer's initial set);
- * - this replica holds what every linked peer had (each link's first step 2 arrived).
- * The conditions are checked again whenever one may have changed: a dial attempt, a step 2, a link
- * down, the end of the window, the end of the first round.
+ * - this replica holds what every linked peer had (each link's first step 2 arrived);
+ * - every linked peer that runs gates (its step 2 says so) has said SYNCED: it counts us in its
+ *   placement, so our first placement is the same as its and we never take a gate it still thinks
+ *   its own (the gate itself starts only once its previous owner released it: src/gates/claims.ts).
+ * The conditions are checked again whenever one may have changed: a dial attempt, a step 2, a
+ * SYNCED, a link up or down, the end of the window, the end of the first round.
+ *
+ * A joined node is **fenced** when its own heartbeat notices that the process stalled (membership's
+ * 'self:stalled': peers may have declared it dead and taken its gates meanwhile), or when it lost
+ * every peer to failure (not to a graceful leave: it cannot tell a dead cluster from a partition in
+ * which the others run on). Fenced, it runs no gate, says no SYNCED and is not ready; it asks every
+ * linked peer for what it misses (a step 1 each) and is joined again once each of them answered, at
+ * least one peer is linked, and the peers that run gates said SYNCED. A lone survivor of crashes
+ * therefore stays fenced until a peer comes back (or it is restarted, which is a fresh join).
  *
  * It also carries the other direction of readiness: a peer that says SYNCED holds our lot and has
  * joined, so membership may place gates on it (`peer:synced` -> membership.peerSynced).
@@ -27,9 +41,10 @@ import type { LinkObserver, Registrar } from '../transport/registrar.js';
 import type { Dialer } from './dialer.js';
 import type { Membership } from './membership.js';
 import type { Replicator } from './replicator.js';
+import type { PeerLink } from '../transport/types.js';
 
 /** Where a node is in joining its cluster. */
-export type JoinState = 'starting' | 'joining' | 'joined' | 'stopped';
+export type JoinState = 'starting' | 'joining' | 'joined' | 'fenced' | 'stopped';
 
 export interface JoinOptions {
   clock: Clock;
@@ -44,6 +59,10 @@ export interface JoinOptions {
 export interface JoinEvents {
   /** The node has joined: it runs gates from now on. */
   'join:done': [];
+  /** The node is fenced (see above): it runs no gate until it has re-synced. */
+  'join:fenced': [string];
+  /** The node re-synced after being fenced: it runs gates again. */
+  'join:unfenced': [];
 }
 
 export class Join extends EventEmitter<JoinEvents> implements Startable, LinkObserver {
@@ -54,6 +73,8 @@ export class Join extends EventEmitter<JoinEvents> implements Startable, LinkObs
   private windowEnds = Number.POSITIVE_INFINITY;
   private roundsPending = 0;
   private timer: TimerHandle | undefined;
+  /** Why the node is fenced, and the step 1s it must see answered before it runs gates again. */
+  private fence: { reason: string; mark: Map<PeerLink, number> } | undefined;
 
   constructor(options: JoinOptions) {
     super();
@@ -62,7 +83,18 @@ export class Join extends EventEmitter<JoinEvents> implements Startable, LinkObs
     const { registrar, replicator, membership, dialer, discovery } = options;
     registrar.observe(this);
     replicator.on('peer:state-received', () => this.check());
-    replicator.on('peer:synced', (link) => membership.peerSynced(link));
+    replicator.on('peer:step2', () => this.check());
+    replicator.on('peer:synced', (link) => {
+      membership.peerSynced(link);
+      this.check();
+    });
+    membership.on('self:stalled', ({ gapMs }) => {
+      if (membership.liveNames().length > 1) this.fenceNow(`stalled for ${Math.round(gapMs)} ms`);
+    });
+    // Before the view changes (membership emits member:down first): a lone survivor never takes a gate.
+    membership.on('member:down', () => {
+      if (membership.linkedMembers().length === 0) this.fenceNow('lost every peer');
+    });
     dialer.on('dial:attempted', () => this.check());
     // Peers found before this node joined are waited for (tried once) before it runs gates.
     discovery.on('peer:found', (peer) => dialer.add(peer.address, this.current !== 'joined'));
@@ -75,6 +107,11 @@ export class Join extends EventEmitter<JoinEvents> implements Startable, LinkObs
 
   get joined(): boolean {
     return this.current === 'joined';
+  }
+
+  /** Why the node is fenced (undefined when it is not). */
+  get fenceReason(): string | undefined {
+    return this.fence?.reason;
   }
 
   start(): void {
@@ -109,11 +146,40 @@ export class Join extends EventEmitter<JoinEvents> implements Startable, LinkObs
     this.check();
   }
 
+  /** A new peer may be the one a fenced node re-syncs with. */
+  onLinkUp(): void {
+    this.check();
+  }
+
   /** The same process is still linked on the kept link: nothing changes. */
   onLinkReplaced(): void {}
 
-  /** Checks the conditions again; joins when they all hold. */
+  /** Stops running gates until this replica has re-synced with the peers (see above). */
+  private fenceNow(reason: string): void {
+    if (this.current !== 'joined') return;
+    const { membership, replicator } = this.options;
+    this.current = 'fenced';
+    this.log.warn({ reason }, 'fenced: running no gate until re-synced with the peers');
+    replicator.stopAnnouncing();
+    membership.setSelfReady(false);
+    this.fence = { reason, mark: replicator.syncAll() };
+    this.emit('join:fenced', reason);
+    this.check();
+  }
+
+  /** Every linked peer's state is here, and every one that runs gates counts us in (SYNCED). */
+  private peersSettled(): boolean {
+    const { membership, replicator } = this.options;
+    for (const m of membership.linkedMembers()) {
+      if (!replicator.peerStateReceived(m.link)) return false;
+      if (replicator.peerRunsGates(m.link) && !m.synced) return false;
+    }
+    return true;
+  }
+
+  /** Checks the conditions again; joins (or ends fencing) when they all hold. */
   check(): void {
+    if (this.current === 'fenced') return this.checkFence();
     if (this.current !== 'joining') return;
     const { clock } = this.options;
     const early = this.windowEnds - clock.monotonic();
@@ -132,10 +198,24 @@ export class Join extends EventEmitter<JoinEvents> implements Startable, LinkObs
       return;
     }
     if (this.roundsPending > 0 || this.options.dialer.initialPending() > 0 || !this.options.replicator.allSynced()) return;
+    if (!this.peersSettled()) return;
     this.current = 'joined';
     this.log.info({ peers: this.options.membership.liveNames().length - 1 }, 'joined');
     this.options.membership.setSelfReady(true);
     this.options.replicator.startAnnouncing();
     this.emit('join:done');
+  }
+
+  private checkFence(): void {
+    const fence = this.fence;
+    const { membership, replicator } = this.options;
+    if (fence === undefined || !replicator.syncedSince(fence.mark)) return;
+    if (membership.linkedMembers().length === 0 || !this.peersSettled()) return;
+    this.current = 'joined';
+    this.fence = undefined;
+    this.log.info({ reason: fence.reason }, 'unfenced: re-synced with every linked peer');
+    membership.setSelfReady(true);
+    replicator.startAnnouncing();
+    this.emit('join:unfenced');
   }
 }

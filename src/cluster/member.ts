@@ -31,6 +31,11 @@ export interface MembershipEvents {
   'member:left': [MemberEvent];
   /** The placement view changed (see placementNames()). */
   'view:changed': [string[]];
+  /**
+   * This node's own heartbeat ran `gapMs` late (the process was paused: SIGSTOP, a long GC, a
+   * suspended VM): it judged no peer on that round, and its replica may be stale.
+   */
+  'self:stalled': [{ gapMs: number }];
 }
 
 /** Alive or suspect: counted in the live view (a suspect keeps its gates). */

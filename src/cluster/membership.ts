@@ -44,6 +44,8 @@ export class Membership extends EventEmitter<MembershipEvents> implements Starta
   private readonly log: Logger;
   private readonly members = new Map<string, Member>();
   private timer: TimerHandle | undefined;
+  /** monotonic() of the last heartbeat round, to notice a stall of this process. */
+  private lastTick: number | undefined;
   private lastView = '';
   private selfReady: boolean;
 
@@ -86,6 +88,7 @@ export class Membership extends EventEmitter<MembershipEvents> implements Starta
 
   start(): void {
     if (this.timer !== undefined) return;
+    this.lastTick = this.options.clock.monotonic();
     this.timer = this.options.clock.setInterval(() => this.tick(), this.options.heartbeatIntervalMs);
     this.timer.unref?.();
   }
@@ -98,6 +101,14 @@ export class Membership extends EventEmitter<MembershipEvents> implements Starta
   stop(): void {
     if (this.timer !== undefined) this.options.clock.clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /** The live members with an open link (self excluded). */
+  linkedMembers(): { name: string; link: PeerLink; synced: boolean }[] {
+    const linked: { name: string; link: PeerLink; synced: boolean }[] = [];
+    for (const m of this.members.values())
+      if (isLive(m) && m.link?.open === true) linked.push({ name: m.name, link: m.link, synced: m.synced });
+    return linked;
   }
 
   /** Self plus every member alive or suspect, sorted by name. */
@@ -223,9 +234,22 @@ export class Membership extends EventEmitter<MembershipEvents> implements Starta
     for (const m of this.members.values()) if (m.link?.open === true) m.link.send(MessageType.LEAVE, EMPTY);
   }
 
-  /** One heartbeat round: ping every linked member, then judge silences. */
+  /**
+   * One heartbeat round: ping every linked member, then judge silences. A round that runs
+   * `suspectTimeoutMs` late means this process was stalled: the timer runs before the sockets are
+   * read when a paused process resumes, so the peers' silence is ours. Then nobody is judged: every
+   * member's clock restarts (it gets a full `failureTimeoutMs` to be heard from), and 'self:stalled'
+   * tells the node to stop deciding until it has re-synced (src/cluster/join.ts).
+   */
   tick(): void {
     const now = this.options.clock.monotonic();
+    const gap = this.lastTick === undefined ? 0 : now - this.lastTick;
+    this.lastTick = now;
+    if (gap >= this.options.suspectTimeoutMs) {
+      this.log.warn({ gapMs: Math.round(gap) }, 'this node stalled: judging no peer until heard from');
+      for (const m of this.members.values()) if (isLive(m)) m.lastHeard = now;
+      this.emit('self:stalled', { gapMs: gap });
+    }
     const wallNow = this.options.clock.now();
     for (const [name, m] of this.members) {
       // Forget long-gone members, so a cluster that churns through names does not grow forever.

@@ -32,6 +32,7 @@ import type { LotDocument } from '../crdt/lot-document.js';
 import {
   readAck,
   readSyncMessage,
+  RUNS_GATES,
   SYNC_BACK,
   SyncKind,
   writeAck,
@@ -72,6 +73,11 @@ interface PeerState {
   /** Its first step 2 arrived: we hold what it had when the link came up. */
   synced: boolean;
   acks: PeerAcks;
+  /** Step 1s sent on this link, and step 2s received: the peer answers each step 1 with one step 2, in order. */
+  step1Sent: number;
+  step2Received: number;
+  /** The peer's last step 2 said it has joined and is not fenced (RUNS_GATES). */
+  runsGates: boolean;
 }
 
 export interface ReplicatorEvents {
@@ -79,6 +85,8 @@ export interface ReplicatorEvents {
   'peer:state-received': [PeerLink];
   /** The peer said SYNCED: it holds our lot and has joined, so it may run gates. */
   'peer:synced': [PeerLink];
+  /** A step 2 from this peer arrived (any, not only the first): see {@link Replicator.syncedSince}. */
+  'peer:step2': [PeerLink];
   /** A local update was pushed (bytes per peer), for metrics and benchmarks. */
   'update:pushed': [number];
 }
@@ -92,6 +100,8 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
   private readonly log: Logger;
   private readonly doc: Y.Doc;
   private readonly peers = new Map<PeerLink, PeerState>();
+  /** Waits of {@link whenSyncedSince}, checked again when a link goes. */
+  private readonly linkWatchers = new Set<() => void>();
   private pending: Uint8Array[] = [];
   private flushScheduled = false;
   /** Sequence numbers of every acknowledged message we send (pushed updates and step 2s). */
@@ -158,7 +168,7 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
   }
 
   addLink(link: PeerLink): PeerState {
-    const peer: PeerState = { link, synced: false, acks: new PeerAcks() };
+    const peer: PeerState = { link, synced: false, acks: new PeerAcks(), step1Sent: 0, step2Received: 0, runsGates: false };
     // Until the peer acknowledged our first step 2, its acks prove nothing: an update we pushed before
     // may sit in its Yjs pending store, waiting for what only the step 2 carries.
     peer.acks.dropped();
@@ -166,11 +176,65 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
     link.on('drain', () => {
       if (!peer.acks.awaitingResync) return;
       this.log.info({ peer: link.remote.name }, 'backlog dropped, resyncing');
-      link.send(MessageType.SYNC, writeStep1(this.doc, SYNC_BACK));
+      this.sendStep1(peer, SYNC_BACK);
     });
     link.on('overflow', () => peer.acks.dropped());
-    link.send(MessageType.SYNC, writeStep1(this.doc));
+    this.sendStep1(peer);
     return peer;
+  }
+
+  private sendStep1(peer: PeerState, flags = 0): void {
+    if (peer.link.send(MessageType.SYNC, writeStep1(this.doc, flags))) peer.step1Sent++;
+  }
+
+  /**
+   * Asks every linked peer for what this replica misses (a step 1 each) and returns a mark: once
+   * {@link syncedSince} is true for it, this replica holds everything each of those peers had when
+   * the question arrived (or the peer's link closed). A takeover and an end of fencing wait for it.
+   */
+  syncAll(): Map<PeerLink, number> {
+    this.flush();
+    const mark = new Map<PeerLink, number>();
+    for (const peer of this.peers.values()) {
+      if (!peer.link.open) continue;
+      this.sendStep1(peer);
+      mark.set(peer.link, peer.step1Sent);
+    }
+    return mark;
+  }
+
+  /** True when every peer of `mark` still linked has answered the step 1s counted in it. */
+  syncedSince(mark: Map<PeerLink, number>): boolean {
+    for (const [link, count] of mark) {
+      const peer = this.peers.get(link);
+      if (peer !== undefined && peer.step2Received < count) return false;
+    }
+    return true;
+  }
+
+  /** Resolves once {@link syncedSince}(`mark`) holds: checked at every step 2 and link down. */
+  whenSyncedSince(mark: Map<PeerLink, number>): Promise<void> {
+    if (this.syncedSince(mark)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (!this.syncedSince(mark)) return;
+        this.off('peer:step2', check);
+        this.linkWatchers.delete(check);
+        resolve();
+      };
+      this.on('peer:step2', check);
+      this.linkWatchers.add(check);
+    });
+  }
+
+  /** Whether the peer on `link` said in its last step 2 that it may run gates. */
+  peerRunsGates(link: PeerLink): boolean {
+    return this.peers.get(link)?.runsGates ?? false;
+  }
+
+  /** Whether the peer on `link` has sent a step 2 on it. */
+  peerStateReceived(link: PeerLink): boolean {
+    return this.peers.get(link)?.synced ?? false;
   }
 
   removeLink(link: PeerLink): void {
@@ -178,6 +242,7 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
     if (peer === undefined) return;
     this.peers.delete(link);
     peer.acks.release();
+    for (const check of [...this.linkWatchers]) check();
   }
 
   /** True when every linked peer has sent its first step 2. */
@@ -190,6 +255,11 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
   startAnnouncing(): void {
     this.announcing = true;
     for (const peer of this.peers.values()) if (peer.synced) peer.link.send(MessageType.SYNCED, EMPTY);
+  }
+
+  /** This node is fenced: no more SYNCED, and step 2s say it runs no gate, until it announces again. */
+  stopAnnouncing(): void {
+    this.announcing = false;
   }
 
   /** Handles SYNC, SYNC_ACK and SYNCED; returns false for other types. Throws ProtocolError on bad bytes. */
@@ -208,7 +278,7 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
     const message = readSyncMessage(payload);
     if (message.kind === SyncKind.STEP1) {
       this.sendStep2(peer, message.data);
-      if ((message.flags & SYNC_BACK) !== 0) link.send(MessageType.SYNC, writeStep1(this.doc));
+      if ((message.flags & SYNC_BACK) !== 0) this.sendStep1(peer);
       return true;
     }
     try {
@@ -220,10 +290,13 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
     if (message.kind === SyncKind.STEP2) {
       const first = !peer.synced;
       peer.synced = true;
+      peer.step2Received++;
+      peer.runsGates = (message.flags & RUNS_GATES) !== 0;
       // After every step 2 (not only the first: a SYNCED lost in a dropped backlog is said again at
       // the next anti-entropy round), tell the peer we hold its lot, once we run gates ourselves.
       if (this.announcing) link.send(MessageType.SYNCED, EMPTY);
       if (first) this.emit('peer:state-received', link);
+      this.emit('peer:step2', link);
     }
     return true;
   }
@@ -258,7 +331,7 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
 
   private sendStep2(peer: PeerState, stateVector: Uint8Array): void {
     const seq = ++this.seq;
-    const step2 = writeStep2(this.doc, stateVector, seq);
+    const step2 = writeStep2(this.doc, stateVector, seq, this.announcing ? RUNS_GATES : 0);
     if (!peer.link.send(MessageType.SYNC, step2)) {
       // Over maxPeerMessageBytes, or the backlog is full: the peer cannot catch up this way.
       this.log.warn({ peer: peer.link.remote.name, bytes: step2.byteLength }, 'sync step 2 not sent');
@@ -276,7 +349,8 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
     else this.options.clock.defer(() => this.flush());
   }
 
-  private flush(): void {
+  /** Pushes the pending updates now, so that a message sent after this follows them on every link. */
+  flush(): void {
     this.flushScheduled = false;
     if (this.pending.length === 0) return;
     const update = this.pending.length === 1 ? this.pending[0]! : Y.mergeUpdates(this.pending);
@@ -293,7 +367,7 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
 
   private antiEntropy(): void {
     for (const peer of this.peers.values()) {
-      if (peer.link.open) peer.link.send(MessageType.SYNC, writeStep1(this.doc));
+      if (peer.link.open) this.sendStep1(peer);
     }
   }
 }

@@ -4,8 +4,10 @@
  *
  *   varuint seq    0, or the sequence number of a pushed update or a step 2, which the receiver
  *                  acknowledges (SYNC_ACK) after applying it
- *   varuint flags  bit 0 SYNC_BACK: "answer my step 1, then send me your own step 1" (a full
- *                  two-way exchange started from one side, used after a backlog was dropped)
+ *   varuint flags  bit 0 SYNC_BACK (step 1): "answer my step 1, then send me your own step 1" (a
+ *                  full two-way exchange started from one side, used after a backlog was dropped);
+ *                  bit 1 RUNS_GATES (step 2): the sender has joined and is not fenced, so it may be
+ *                  running gates (a joining or fenced sender runs none and says no SYNCED)
  *   varuint kind   0 step 1, 1 step 2, 2 update (y-protocols' messageYjsSync*)
  *   varbytes data  step 1: the sender's state vector; step 2 and update: a Yjs update (v1 encoding)
  *
@@ -29,8 +31,10 @@ export const SyncKind = {
   UPDATE: syncProtocol.messageYjsUpdate,
 } as const;
 
-/** `flags` bit: "answer my step 1, then send me your own step 1". */
+/** `flags` bit of a step 1: "answer my step 1, then send me your own step 1". */
 export const SYNC_BACK = 1;
+/** `flags` bit of a step 2: the sender has joined and is not fenced (it may run gates). */
+export const RUNS_GATES = 2;
 
 export interface SyncMessage {
   seq: number;
@@ -56,8 +60,8 @@ export function writeStep1(doc: Y.Doc, flags = 0): Uint8Array {
 }
 
 /** Step 2: what the peer (whose state vector we got) misses, with our whole delete set; a `seq` above 0 asks for a SYNC_ACK. */
-export function writeStep2(doc: Y.Doc, stateVector: Uint8Array, seq = 0): Uint8Array {
-  return writeSyncMessage({ seq, flags: 0, kind: SyncKind.STEP2, data: Y.encodeStateAsUpdate(doc, stateVector) });
+export function writeStep2(doc: Y.Doc, stateVector: Uint8Array, seq = 0, flags = 0): Uint8Array {
+  return writeSyncMessage({ seq, flags, kind: SyncKind.STEP2, data: Y.encodeStateAsUpdate(doc, stateVector) });
 }
 
 /** A pushed update; a `seq` above 0 asks for a SYNC_ACK. */

@@ -44,7 +44,7 @@ describe('membership and gates on the memory network', () => {
     expect((await cluster.node('a').read()).occupied).toBe(5);
   });
 
-  it('Silence_PeerIsSuspectFirst_GatesStay_ThenDeadAndGatesMove', async () => {
+  it('Silence_PeerIsSuspectFirst_GatesStay_ThenDead_ALoneSurvivorIsFencedUntilTheHeal', async () => {
     cluster = await memoryCluster(['a', 'b']);
     await meshed(cluster, ['a', 'b']);
     const { clock, network } = cluster;
@@ -55,8 +55,15 @@ describe('membership and gates on the memory network', () => {
     expect(await ownersSeenBy(cluster.node('a'))).toEqual(before);
     await clock.advance(400);
     expect(await statusOf(cluster.node('a'), 'b')).toBe('dead');
-    expect(new Set(await ownersSeenBy(cluster.node('a')))).toEqual(new Set(['a']));
-    expect(new Set(await ownersSeenBy(cluster.node('b')))).toEqual(new Set(['b']));
+    // Each side lost every peer: it cannot tell a dead peer from a partition, so it runs no gate.
+    for (const name of ['a', 'b']) {
+      expect(new Set(await ownersSeenBy(cluster.node(name)))).toEqual(new Set([null]));
+      expect(cluster.node(name).readiness()).toMatchObject({ ready: false, reason: expect.stringMatching(/^fenced \(lost every peer\)/) });
+      await expect(clock.run(cluster.node(name).trackEntry('FENCED 1', 1))).rejects.toMatchObject({ code: 'ERR_GATE_UNAVAILABLE' });
+    }
+    network.heal();
+    await meshed(cluster, ['a', 'b']);
+    expect(new Set(await ownersSeenBy(cluster.node('a')))).toEqual(new Set(before));
   });
 
   it('Partition_BothSidesKeepWriting_HealConvergesEveryReplicaAndOneOwnerPerGate', async () => {

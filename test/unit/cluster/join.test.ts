@@ -15,11 +15,29 @@ import { FakeClock } from '../../support/fake-clock.js';
 
 function setup(windowMs: number, firstRound?: Promise<void>) {
   const clock = new FakeClock();
-  const facts = { pending: 0, synced: true, selfReady: false, announcing: false, added: [] as Array<[string, boolean]> };
-  const replicator = Object.assign(new EventEmitter(), { allSynced: () => facts.synced, startAnnouncing: () => (facts.announcing = true) });
+  const facts = {
+    pending: 0,
+    synced: true,
+    selfReady: false,
+    announcing: false,
+    added: [] as Array<[string, boolean]>,
+    /** Linked peers, and whether each answered the fence's step 1. */
+    linked: [] as string[],
+    answered: false,
+  };
+  const replicator = Object.assign(new EventEmitter(), {
+    allSynced: () => facts.synced,
+    startAnnouncing: () => (facts.announcing = true),
+    stopAnnouncing: () => (facts.announcing = false),
+    peerStateReceived: () => true,
+    peerRunsGates: () => false,
+    syncAll: () => new Map(),
+    syncedSince: () => facts.answered,
+  });
   const membership = Object.assign(new EventEmitter(), {
     setSelfReady: (r: boolean) => (facts.selfReady = r),
-    liveNames: () => ['self'],
+    liveNames: () => ['self', ...facts.linked],
+    linkedMembers: () => facts.linked.map((name) => ({ name, link: {}, synced: true })),
     peerSynced: () => undefined,
   });
   const dialer = Object.assign(new EventEmitter(), {
@@ -43,7 +61,7 @@ function setup(windowMs: number, firstRound?: Promise<void>) {
     dialer: dialer as unknown as Dialer,
     discovery: discovery as unknown as Discovery,
   });
-  return { clock, facts, join, dialer, discovery, replicator };
+  return { clock, facts, join, dialer, discovery, replicator, membership };
 }
 
 describe('Join', () => {
@@ -117,5 +135,40 @@ describe('Join', () => {
     join.stop();
     await clock.advance(2000);
     expect(join.state).toBe('stopped');
+  });
+
+  it('Fence_AStalledNode_RunsNoGateAndSaysNoSynced_UntilEveryLinkedPeerAnsweredItsStep1', () => {
+    const { join, facts, membership, replicator } = setup(0);
+    facts.linked = ['b'];
+    join.afterStart();
+    expect(join.state).toBe('joined');
+    membership.emit('self:stalled', { gapMs: 5000 });
+    expect(join.state).toBe('fenced');
+    expect(join.fenceReason).toBe('stalled for 5000 ms');
+    expect(facts.selfReady).toBe(false);
+    expect(facts.announcing).toBe(false);
+    replicator.emit('peer:step2', {});
+    expect(join.state).toBe('fenced');
+    facts.answered = true;
+    replicator.emit('peer:step2', {});
+    expect(join.state).toBe('joined');
+    expect(facts.selfReady).toBe(true);
+    expect(facts.announcing).toBe(true);
+  });
+
+  it('Fence_ALoneNodeThatStalls_IsNotFenced_AndOneThatLostEveryPeer_StaysFencedUntilAPeerIsBack', () => {
+    const { join, facts, membership } = setup(0);
+    join.afterStart();
+    membership.emit('self:stalled', { gapMs: 5000 });
+    expect(join.state).toBe('joined');
+    membership.emit('member:down', { name: 'b' });
+    expect(join.state).toBe('fenced');
+    expect(join.fenceReason).toBe('lost every peer');
+    facts.answered = true;
+    join.onLinkUp();
+    expect(join.state).toBe('fenced');
+    facts.linked = ['b'];
+    join.onLinkUp();
+    expect(join.state).toBe('joined');
   });
 });

@@ -201,4 +201,25 @@ describe('Membership', () => {
     expect(statusOf(membership, 'b')).toBeUndefined();
     membership.stop();
   });
+
+  it('Stall_AHeartbeatRoundRunningLate_JudgesNoPeerAndSaysTheNodeStalled', () => {
+    const { clock, membership, events, up } = setup();
+    const stalls: number[] = [];
+    membership.on('self:stalled', ({ gapMs }) => stalls.push(gapMs));
+    const link = up(new FakeLink(peer('b')));
+    membership.start();
+    clock.advanceSync(200);
+    expect(stalls).toEqual([]);
+    // The process stops for ten failure timeouts; on resume the timer runs before any socket is read.
+    clock.jump(6000);
+    clock.advanceSync(1);
+    expect(stalls).toHaveLength(1);
+    expect(stalls[0]).toBeGreaterThanOrEqual(6000);
+    expect(statusOf(membership, 'b')).toBe('alive');
+    expect(link.open).toBe(true);
+    expect(events).toEqual(['member:up b']);
+    // The peer gets a full failure timeout from the resume to be heard from; silent that long, it is dead.
+    clock.advanceSync(700);
+    expect(statusOf(membership, 'b')).toBe('dead');
+  });
 });

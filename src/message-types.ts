@@ -17,6 +17,8 @@ export const MessageType = {
   COMMAND: 0x30,
   /** Command router: the outcome of a COMMAND. */
   RESULT: 0x31,
+  /** Gate claims: every gate the sender runs now (src/gates/claims.ts). */
+  GATES: 0x40,
 } as const;
 
 /** One of the values of {@link MessageType}. */

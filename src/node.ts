@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { EVENT_TYPES } from './api/events.js';
 import { createApiServer, type ApiServer } from './api/server.js';
 import { GateUnavailableError } from './errors.js';
 import type { MemberEvent } from './cluster/membership.js';
@@ -14,6 +15,7 @@ import { configWarnings } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { LotDocument, type ChangeInfo } from './crdt/lot-document.js';
 import type { GateMove } from './gates/gate-table.js';
+import type { GateRun } from './gates/rebalancer.js';
 import { runPhase, startAll } from './lifecycle.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
@@ -33,6 +35,10 @@ export interface NodeEvents {
   'member:down': [MemberEvent];
   'member:left': [MemberEvent];
   'gate:moved': [GateMove];
+  /** The worker of a gate started on this node (after its previous owner's release and the takeover sync). */
+  'gate:started': [GateRun];
+  /** The worker of a gate stopped on this node (drained). */
+  'gate:stopped': [GateRun];
   /** A plate went from outside to inside on this replica (local or replicated change). */
   'car:entered': [Car, ChangeInfo];
   /** A plate's last visit ended on this replica. */
@@ -70,7 +76,7 @@ export async function createNode(config: Config, overrides: NodeOverrides = {}):
   const identity = identityOf(config, port, services.incarnation);
   setName(identity.name);
   const node = new Node(config, identity, services, api);
-  for (const event of ['car:entered', 'car:left', 'gate:moved', 'member:up', 'member:suspect', 'member:down', 'member:left'] as const) {
+  for (const event of EVENT_TYPES) {
     node.on(event, (...args: unknown[]) => relay.emit(event, ...args));
   }
   ref.node = node;
@@ -147,6 +153,8 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
     for (const event of ['member:up', 'member:suspect', 'member:down', 'member:left'] as const)
       membership.on(event, (e: MemberEvent) => this.emit(event, e));
     rebalancer.on('gate:moved', (move) => this.emit('gate:moved', move));
+    rebalancer.on('gate:started', (run) => this.emit('gate:started', run));
+    rebalancer.on('gate:stopped', (run) => this.emit('gate:stopped', run));
   }
 
   get name(): string {

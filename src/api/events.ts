@@ -3,7 +3,7 @@
  * client, for dashboards, `curl -N`, and the benchmarks (which measure replication latency from
  * these events instead of polling).
  *
- *   event: car:entered            (also car:left, gate:moved, member:up|suspect|down|left)
+ *   event: car:entered            (also car:left, gate:moved|started|stopped, member:up|suspect|down|left)
  *   data: {"car":{...},"local":true,"at":1763913600123.456}
  *
  * `local` is true when this replica made the change (its gate worker), false when it was applied from
@@ -23,7 +23,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export const EVENTS_PATH = '/events';
 
 /** Every event name the stream carries. */
-export const EVENT_TYPES = ['car:entered', 'car:left', 'gate:moved', 'member:up', 'member:suspect', 'member:down', 'member:left'] as const;
+export const EVENT_TYPES = [
+  'car:entered',
+  'car:left',
+  'gate:moved',
+  'gate:started',
+  'gate:stopped',
+  'member:up',
+  'member:suspect',
+  'member:down',
+  'member:left',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** The node's events as the stream needs them: EventEmitter's untyped on/off (src/node.ts satisfies it). */

@@ -88,6 +88,11 @@ export class GateService implements Startable {
     return [...this.workers.keys()].sort((a, b) => a - b);
   }
 
+  /** Whether a worker for `gate` exists here (running, or draining after a release began). */
+  runs(gate: number): boolean {
+    return this.workers.has(gate);
+  }
+
   owns(gate: number): boolean {
     return this.workers.get(gate)?.running === true;
   }

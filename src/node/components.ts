@@ -4,8 +4,9 @@
  * registrar, where each registered the types it speaks. The node starts the list in order and stops
  * it in reverse (src/lifecycle.ts), so the graceful stop runs, through the `beforeStop` hooks:
  *
- *   router (refuse new commands) -> gates (drain the workers) -> replicator (flush deltas, await acks)
- *   -> membership (LEAVE) ; then every stop: discovery (mDNS goodbye), dialer, ..., transport.
+ *   router (refuse new commands) -> rebalancer (start no gate) -> gates (drain the workers) -> claims
+ *   (tell peers nothing runs here) -> replicator (flush deltas, await acks) -> membership (LEAVE);
+ *   then every stop: discovery (mDNS goodbye), dialer, ..., transport.
  */
 import { Dialer } from '../cluster/dialer.js';
 import { Join } from '../cluster/join.js';
@@ -14,6 +15,7 @@ import { Replicator } from '../cluster/replicator.js';
 import type { Config } from '../config/schema.js';
 import type { LotDocument } from '../crdt/lot-document.js';
 import { createDiscovery, type Discovery } from '../discovery/index.js';
+import { GateClaims } from '../gates/claims.js';
 import { CommandRouter } from '../gates/command-router.js';
 import { GateService } from '../gates/gate-service.js';
 import { GateTable } from '../gates/gate-table.js';
@@ -32,6 +34,7 @@ export interface NodeParts {
   membership: Membership;
   replicator: Replicator;
   table: GateTable;
+  claims: GateClaims;
   service: GateService;
   rebalancer: Rebalancer;
   router: CommandRouter;
@@ -121,7 +124,15 @@ export function buildParts(config: Config, identity: NodeIdentity, services: Nod
     spaces: config.spaces,
     whenReplicated: () => replicator.whenReplicated(),
   });
-  const rebalancer = new Rebalancer({ self: identity.name, membership, table, service, logger });
+  const claims = new GateClaims({
+    registrar,
+    logger,
+    running: () => service.owned(),
+    flush: () => replicator.flush(),
+    links: () => membership.linkedMembers().map((m) => m.link),
+    isLive: (link) => membership.linkOf(link.remote.name) === link,
+  });
+  const rebalancer = new Rebalancer({ self: identity.name, membership, table, service, claims, replicator, clock, logger });
   const router = new CommandRouter({
     self: identity.name,
     table,
@@ -152,6 +163,8 @@ export function buildParts(config: Config, identity: NodeIdentity, services: Nod
     startable('transport', { start: () => transport.start(), stop: () => transport.stop() }),
     membership,
     replicator,
+    // Before the gates, so that its beforeStop (announce: nothing runs here) follows their drain.
+    claims,
     service,
     rebalancer,
     router,
@@ -162,7 +175,7 @@ export function buildParts(config: Config, identity: NodeIdentity, services: Nod
     }),
     join,
   ];
-  return { registrar, transport, membership, replicator, table, service, rebalancer, router, dialer, discovery, join, lifecycle };
+  return { registrar, transport, membership, replicator, table, claims, service, rebalancer, router, dialer, discovery, join, lifecycle };
 }
 
 function defaultDiscovery(c: Config, identity: NodeIdentity, services: NodeServices): Discovery {

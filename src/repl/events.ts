@@ -32,6 +32,8 @@ export const EVENT_LINES = {
   'member:down': (p: MemberPayload) => `member ${sanitize(p.name)} down`,
   'member:left': (p: MemberPayload) => `member ${sanitize(p.name)} left`,
   'gate:moved': (p: GatePayload) => `gate ${p.gate} moved ${sanitize(p.from ?? '-')} -> ${sanitize(p.to ?? '-')}`,
+  'gate:started': (p: GatePayload) => `gate ${p.gate} started here`,
+  'gate:stopped': (p: GatePayload) => `gate ${p.gate} stopped here`,
 } as const;
 
 /**

@@ -14,7 +14,8 @@ export interface AckWaiter {
   seq: number;
   /** Settled (acked, released, or timed out): skipped from then on. */
   done: boolean;
-  resolve: () => void;
+  /** `acked`: the peer acknowledged; false when it was released (its link closed). */
+  resolve: (acked: boolean) => void;
 }
 
 export class PeerAcks {
@@ -45,16 +46,16 @@ export class PeerAcks {
     if (this.resyncing && this.resyncSeq === undefined) this.resyncSeq = seq;
   }
 
-  /** Waits until the peer acknowledged `seq` (or release()). */
-  wait(seq: number): { waiter: AckWaiter; settled: Promise<void> } {
+  /** Waits until the peer acknowledged `seq` (true) or release() (false). */
+  wait(seq: number): { waiter: AckWaiter; settled: Promise<boolean> } {
     let waiter!: AckWaiter;
-    const settled = new Promise<void>((resolve) => {
+    const settled = new Promise<boolean>((resolve) => {
       waiter = {
         seq,
         done: false,
-        resolve: () => {
+        resolve: (acked) => {
           waiter.done = true;
-          resolve();
+          resolve(acked);
         },
       };
     });
@@ -73,7 +74,7 @@ export class PeerAcks {
     const still: AckWaiter[] = [];
     for (const waiter of this.waiters) {
       if (waiter.done) continue;
-      if (waiter.seq <= this.acked) waiter.resolve();
+      if (waiter.seq <= this.acked) waiter.resolve(true);
       else still.push(waiter);
     }
     this.waiters = still;
@@ -86,17 +87,20 @@ export class PeerAcks {
     if (next.waiters.length > 0) next.dropped();
   }
 
-  /** The link closed: nobody waits for it any more. */
+  /** The link closed: nobody waits for it any more (the waits end unacknowledged). */
   release(): void {
-    for (const waiter of this.waiters) if (!waiter.done) waiter.resolve();
+    for (const waiter of this.waiters) if (!waiter.done) waiter.resolve(false);
     this.waiters = [];
   }
 }
 
 /**
- * Resolves true when every one of `peers` has acknowledged `seq` (or was released: its link closed,
- * the peer is gone), false after `timeoutMs` (then `onTimeout` runs), whichever comes first. Never
- * rejects.
+ * Resolves once every one of `peers` has acknowledged `seq` or was released (its link closed: the
+ * peer is dead or left), or after `timeoutMs` (then `onTimeout` runs), whichever comes first. True
+ * when they all settled and at least one acknowledged: the write is on another replica. False on the
+ * timeout, and when every one of them went away without acknowledging: the write is then on this node
+ * alone, which is no longer sure to be in the cluster (src/cluster/join.ts fences a node that lost
+ * every peer), so an answer must not promise it. Never rejects.
  */
 export function awaitAcks(peers: PeerAcks[], seq: number, clock: Clock, timeoutMs: number, onTimeout: () => void): Promise<boolean> {
   const waiters: AckWaiter[] = [];
@@ -114,9 +118,10 @@ export function awaitAcks(peers: PeerAcks[], seq: number, clock: Clock, timeoutM
       for (const waiter of waiters) waiter.done = true; // dropped from their peers' lists lazily
       resolve(false);
     }, timeoutMs);
-    void Promise.all(waits).then(() => {
+    void Promise.all(waits).then((acked) => {
       clock.clearTimeout(timer);
-      resolve(true);
+      // A peer that had acknowledged `seq` before the wait began holds it too.
+      resolve(waits.length < peers.length || acked.some(Boolean));
     });
   });
 }

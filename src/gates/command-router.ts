@@ -6,11 +6,13 @@
  * refused with ERR_GATE_UNAVAILABLE.
  *
  * No command is applied twice. Every attempt carries the client's request id (see gate-service.ts).
- * When an attempt's outcome is unknown (its node went away before answering; it may have applied
- * and replicated the change), the retry is made safe: an entry whose tag this replica has seen is
- * answered from it; an exit is retried with the visit ids this node saw when the client asked, so it
- * removes only those (a re-entry made since survives, as an entry concurrent with the exit), and when
- * none of them is left it is answered as done (the lost attempt, or a concurrent exit, removed them).
+ * When an attempt's outcome is unknown (its node went away before answering, or the owner could not
+ * confirm the write on every live peer), the retry is made safe: an entry is answered by the gate's
+ * owner from the visit carrying its request id (a new owner holds it after its takeover sync); an exit
+ * is retried with the visit ids this node saw when the client asked, so it removes only those (a
+ * re-entry made since survives, as an entry concurrent with the exit), and when the owner knows them
+ * all removed it is answered as done (the lost attempt, or a concurrent exit, removed them). When the
+ * deadline passes first the answer is ERR_OUTCOME_UNKNOWN.
  */
 import type { Clock } from '../clock.js';
 import { backoffDelay } from '../discovery/backoff.js';
@@ -133,13 +135,12 @@ export class CommandRouter implements Startable, LinkObserver {
     let reason: string;
     for (let n = 0; ; n++) {
       if (this.stopping) throw new NodeStoppingError();
-      if (unknownOutcome) {
-        // An earlier attempt may have been applied before its answer was lost with its node.
-        const settled = this.settledByLostAttempt(command);
-        if (settled !== undefined) return settled;
-        // Only what this node saw when the client asked; having seen nothing, the owner decides afresh.
-        if (command.op === 'exit' && seenVisits.length > 0) attempt = { ...command, observed: seenVisits.map(([id]) => id) };
-      }
+      // An earlier attempt may have been applied before its answer was lost. An entry is answered by
+      // the owner from the visit carrying its request id (never from this replica alone: holding the
+      // visit here does not make it confirmed on every live replica); an exit removes only what this
+      // node saw when the client asked (having seen nothing, the owner decides afresh).
+      if (unknownOutcome && command.op === 'exit' && seenVisits.length > 0)
+        attempt = { ...command, observed: seenVisits.map(([id]) => id) };
       const owner = table.owner(command.gate);
       let outcome: Outcome;
       if (owner === self) {
@@ -259,17 +260,6 @@ export class CommandRouter implements Startable, LinkObserver {
       return { done: 'refused', error };
     }
     return { done: true, value: fromResult(pending.command, result, pending.link.remote.name, pending.seen) };
-  }
-
-  /**
-   * After an attempt with an unknown outcome: an entry this replica has seen recorded under the
-   * request's tag was applied (answer it, even if the car has left since). Exits are settled by the
-   * owner, through `observed` (see execute()).
-   */
-  private settledByLostAttempt(command: GateCommand): CommandResult | undefined {
-    if (command.op !== 'entry') return undefined;
-    const car = this.options.lot.enteredBy(command.requestId);
-    return car?.plate === command.plate ? car : undefined;
   }
 
   private exitDone(command: GateCommand, car: Car): ExitResult {

@@ -74,10 +74,11 @@ export class Rebalancer extends EventEmitter<RebalancerEvents> implements Starta
     this.options.table.update(this.options.membership.placementNames());
   }
 
-  /** Graceful stop: no gate starts any more (the gate service drains the running ones next). */
-  beforeStop(): void {
+  /** Graceful stop: no gate starts any more, and every running one is drained, released and announced. */
+  async beforeStop(): Promise<void> {
     this.stopped = true;
     this.waiting.clear();
+    await Promise.all(this.options.service.owned().map((gate) => this.release(gate)));
   }
 
   stop(): void {

@@ -235,13 +235,26 @@ describe('CommandRouter', () => {
     expect(value).toMatchObject({ car: car('P 1', 1, 5, 'b'), gate: 2 });
   });
 
-  it('EntryWhoseAnswerWasLostWithItsLink_IsAnsweredFromTheReplica_NotAppliedTwice', async () => {
-    const { a, b, clock } = cluster();
-    b.link.held = []; // b runs the entry, its RESULT never leaves
+  it('EntryWhoseAnswerWasLostWithItsLink_IsAnsweredByTheOwnerFromItsVisit_NotAppliedTwice', async () => {
+    const { a, b, clock, commands } = cluster();
+    b.link.held = []; // b runs the entry, its RESULT is lost with the link
     const pending = a.router.execute(entry('P 1'));
     await clock.until(() => b.lot.carOf('P 1') !== undefined);
     a.router.linkDown(a.link);
+    b.link.held = undefined; // the next link carries answers again
+    // The forwarder holds the visit, but answers only from the owner, whose write is confirmed.
     expect(await clock.run(pending)).toEqual(b.lot.carOf('P 1'));
+    expect(commands()).toHaveLength(2);
     expect(b.lot.visitsOf('P 1')).toHaveLength(1);
+  });
+
+  it('EntryWhoseOwnerNeverAnswersAgain_IsOutcomeUnknown_EvenWithTheVisitInThisReplica', async () => {
+    const { a, b, clock } = cluster();
+    b.link.held = []; // every RESULT of b is lost
+    const pending = a.router.execute(entry('P 1'));
+    await clock.until(() => b.lot.carOf('P 1') !== undefined);
+    a.router.linkDown(a.link);
+    expect(a.lot.carOf('P 1')).toBeDefined();
+    await expect(clock.run(pending)).rejects.toMatchObject({ code: 'ERR_OUTCOME_UNKNOWN' });
   });
 });

@@ -1,0 +1,82 @@
+/**
+ * While the cluster is connected a gate's worker runs on at most one node at every moment: during a
+ * join over a slow link (the old owner keeps the gate until it released it, and the joiner starts it
+ * only then), during a graceful leave, and after a crash (the new owner starts it after the takeover
+ * sync). Every node's gate:started / gate:stopped events are recorded in order on the shared fake
+ * clock; the running set per gate must never hold two nodes.
+ */
+import { afterEach, expect, it } from 'vitest';
+import type { Node } from '../../../src/node.js';
+import { meshed, memoryCluster, type MemoryCluster } from '../../support/memory-cluster.js';
+
+let cluster: MemoryCluster | undefined;
+afterEach(async () => {
+  await cluster?.stopAll();
+  cluster = undefined;
+});
+
+/** Follows gate:started/stopped on nodes; `violations` lists every moment a gate ran on two. */
+function runningGates() {
+  const running = new Map<number, Set<string>>();
+  const violations: string[] = [];
+  const starts: string[] = [];
+  const watch = (node: Node): void => {
+    node.on('gate:started', ({ gate, node: name }) => {
+      const set = running.get(gate) ?? new Set<string>();
+      running.set(gate, set);
+      set.add(name);
+      starts.push(`${gate}@${name}`);
+      if (set.size > 1) violations.push(`gate ${gate} runs on ${[...set].join(' and ')}`);
+    });
+    node.on('gate:stopped', ({ gate, node: name }) => running.get(gate)?.delete(name));
+  };
+  /** A node that crashed runs nothing any more. */
+  const crashed = (name: string): void => {
+    for (const set of running.values()) set.delete(name);
+  };
+  return { running, violations, starts, watch, crashed };
+}
+
+it('OneOwner_AJoinOverASlowLink_TheJoinerStartsAGateOnlyAfterItsOwnerReleasedIt', async () => {
+  cluster = await memoryCluster(['a']);
+  const { clock, network } = cluster;
+  const gates = runningGates();
+  gates.watch(cluster.node('a'));
+  await meshed(cluster, ['a']);
+  for (let i = 0; i < 12; i++) await clock.run(cluster.node('a').trackEntry(`OLD ${i}`, (i % 4) + 1));
+  network.latencyMs = 40;
+  const b = await cluster.add('b');
+  gates.watch(b);
+  // Commands keep flowing through both nodes during the join.
+  const commands = Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? cluster!.node('a') : b).trackEntry(`JOIN ${i}`, (i % 4) + 1));
+  await meshed(cluster, ['a', 'b']);
+  await clock.run(Promise.allSettled(commands));
+  expect(gates.starts.some((s) => s.endsWith('@b'))).toBe(true);
+  expect(gates.violations).toEqual([]);
+  // Every command acknowledged during the join is in both replicas.
+  const acked = (await Promise.allSettled(commands)).filter((r) => r.status === 'fulfilled').length;
+  await clock.until(async () => (await b.read()).occupied === 12 + acked && (await cluster!.node('a').read()).occupied === 12 + acked);
+});
+
+it('OneOwner_ALeaveAndACrash_MoveEveryGateWithoutTwoRunnersAtOnce', async () => {
+  cluster = await memoryCluster(['a', 'b', 'c']);
+  const { clock, network } = cluster;
+  const gates = runningGates();
+  for (const name of ['a', 'b', 'c']) gates.watch(cluster.node(name));
+  await meshed(cluster, ['a', 'b', 'c']);
+  network.latencyMs = 15;
+  await clock.run(cluster.node('c').stop());
+  cluster.nodes.delete('c');
+  await meshed(cluster, ['a', 'b']);
+  network.crash('b');
+  gates.crashed('b');
+  cluster.nodes.delete('b');
+  const c2 = await cluster.add('c');
+  gates.watch(c2);
+  await meshed(cluster, ['a', 'c']);
+  // Each gate starts on its owner once the takeover sync is done.
+  await clock.until(() => [1, 2, 3, 4].every((gate) => gates.running.get(gate)?.size === 1), {
+    message: () => JSON.stringify(Object.fromEntries([...gates.running].map(([g, s]) => [g, [...s]]))),
+  });
+  expect(gates.violations).toEqual([]);
+});

@@ -22,12 +22,13 @@
  * SYNCED, a link up or down, the end of the window, the end of the first round.
  *
  * A joined node is **fenced** when its own heartbeat notices that the process stalled (membership's
- * 'self:stalled': peers may have declared it dead and taken its gates meanwhile), or when it lost
- * every peer to failure (not to a graceful leave: it cannot tell a dead cluster from a partition in
- * which the others run on). Fenced, it runs no gate, says no SYNCED and is not ready; it asks every
+ * 'self:stalled': peers may have declared it dead and taken its gates meanwhile), or when it is left
+ * with no linked peer and at least one was lost to silence (a heartbeat timeout: it cannot tell a
+ * silent node from a partition in which the others run on). Peers that crashed (their sockets closed)
+ * or left do not fence it: they run nothing any more. Fenced, it runs no gate, says no SYNCED and is not ready; it asks every
  * linked peer for what it misses (a step 1 each) and is joined again once each of them answered, at
- * least one peer is linked, and the peers that run gates said SYNCED. A lone survivor of crashes
- * therefore stays fenced until a peer comes back (or it is restarted, which is a fresh join).
+ * least one peer is linked, and the peers that run gates said SYNCED. A node cut off from all its
+ * peers therefore stays fenced until one comes back (or it is restarted, which is a fresh join).
  *
  * It also carries the other direction of readiness: a peer that says SYNCED holds our lot and has
  * joined, so membership may place gates on it (`peer:synced` -> membership.peerSynced).
@@ -91,9 +92,11 @@ export class Join extends EventEmitter<JoinEvents> implements Startable, LinkObs
     membership.on('self:stalled', ({ gapMs }) => {
       if (membership.liveNames().length > 1) this.fenceNow(`stalled for ${Math.round(gapMs)} ms`);
     });
-    // Before the view changes (membership emits member:down first): a lone survivor never takes a gate.
+    // Before the view changes (membership emits member:down first): a node left alone after a silence
+    // never takes a gate. Alone after crashes only (every lost peer's socket closed), it carries on:
+    // a dead process runs nothing, and what it acknowledged was acknowledged by this node too.
     membership.on('member:down', () => {
-      if (membership.linkedMembers().length === 0) this.fenceNow('lost every peer');
+      if (membership.linkedMembers().length === 0 && membership.lostToSilence().length > 0) this.fenceNow('lost every peer');
     });
     dialer.on('dial:attempted', () => this.check());
     // Peers found before this node joined are waited for (tried once) before it runs gates.

@@ -14,6 +14,8 @@ export interface Member {
   link: PeerLink | undefined;
   /** It told us (SYNCED) on its current link that it holds our lot and has joined: it may run gates. */
   synced: boolean;
+  /** Why it was declared dead (the heartbeat's silence, or how its link closed). */
+  downReason?: string;
 }
 
 export interface MemberEvent {

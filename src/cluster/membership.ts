@@ -37,6 +37,8 @@ export interface MembershipOptions {
 }
 
 const EMPTY = new Uint8Array(0);
+/** The reason of a member declared dead by our heartbeat. */
+const HEARTBEAT_TIMEOUT = 'heartbeat timeout';
 
 export class Membership extends EventEmitter<MembershipEvents> implements Startable, LinkObserver {
   readonly name = 'membership';
@@ -101,6 +103,19 @@ export class Membership extends EventEmitter<MembershipEvents> implements Starta
   stop(): void {
     if (this.timer !== undefined) this.options.clock.clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /**
+   * Dead members that were declared dead by silence rather than seen to die: our heartbeat timed
+   * them out, or they closed the link because theirs timed us out. Such a node may be alive on the
+   * other side of a cut, still deciding; a process that crashed closes its sockets, which is not silence.
+   */
+  lostToSilence(): string[] {
+    const silent: string[] = [];
+    for (const m of this.members.values()) {
+      if (m.status === 'dead' && (m.downReason === HEARTBEAT_TIMEOUT || m.downReason === 'heartbeat-timeout')) silent.push(m.name);
+    }
+    return silent;
   }
 
   /** The live members with an open link (self excluded). */
@@ -262,7 +277,7 @@ export class Membership extends EventEmitter<MembershipEvents> implements Starta
       const silent = now - m.lastHeard;
       if (silent >= this.options.failureTimeoutMs) {
         const link = m.link;
-        this.markDead(m, 'heartbeat timeout');
+        this.markDead(m, HEARTBEAT_TIMEOUT);
         link.close('heartbeat-timeout');
         continue;
       }
@@ -278,6 +293,7 @@ export class Membership extends EventEmitter<MembershipEvents> implements Starta
 
   private markDead(m: Member, reason: string): void {
     m.status = 'dead';
+    m.downReason = reason;
     m.since = this.options.clock.now();
     this.log.warn({ peer: m.name, reason }, 'member down');
     this.emit('member:down', { ...this.eventOf(m), reason });

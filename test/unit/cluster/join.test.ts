@@ -24,6 +24,8 @@ function setup(windowMs: number, firstRound?: Promise<void>) {
     /** Linked peers, and whether each answered the fence's step 1. */
     linked: [] as string[],
     answered: false,
+    /** Dead peers lost to silence (a heartbeat timeout), not seen to crash. */
+    silent: [] as string[],
   };
   const replicator = Object.assign(new EventEmitter(), {
     allSynced: () => facts.synced,
@@ -38,6 +40,7 @@ function setup(windowMs: number, firstRound?: Promise<void>) {
     setSelfReady: (r: boolean) => (facts.selfReady = r),
     liveNames: () => ['self', ...facts.linked],
     linkedMembers: () => facts.linked.map((name) => ({ name, link: {}, synced: true })),
+    lostToSilence: () => facts.silent,
     peerSynced: () => undefined,
   });
   const dialer = Object.assign(new EventEmitter(), {
@@ -156,11 +159,20 @@ describe('Join', () => {
     expect(facts.announcing).toBe(true);
   });
 
-  it('Fence_ALoneNodeThatStalls_IsNotFenced_AndOneThatLostEveryPeer_StaysFencedUntilAPeerIsBack', () => {
-    const { join, facts, membership } = setup(0);
+  it('Fence_ALoneNodeThatStalls_IsNotFenced_NorOneLeftAloneByCrashes', () => {
+    const { join, membership } = setup(0);
     join.afterStart();
     membership.emit('self:stalled', { gapMs: 5000 });
     expect(join.state).toBe('joined');
+    // b's socket closed (its process died): it runs nothing, this node carries on.
+    membership.emit('member:down', { name: 'b' });
+    expect(join.state).toBe('joined');
+  });
+
+  it('Fence_ANodeLeftAloneAfterASilence_StaysFencedUntilAPeerIsBack', () => {
+    const { join, facts, membership } = setup(0);
+    join.afterStart();
+    facts.silent = ['b'];
     membership.emit('member:down', { name: 'b' });
     expect(join.state).toBe('fenced');
     expect(join.fenceReason).toBe('lost every peer');

@@ -27,6 +27,8 @@ export interface Metrics {
   gatesOwned: Gauge;
   /** Commands forwarded to the node running their gate. */
   forwarded: Counter;
+  /** Peers' commands sent on by this node to the node running their gate, which they cannot reach. */
+  relayed: Counter;
   /** Peer messages refused (an unknown type, bad bytes): the link was closed. */
   peerProtocolErrors: Counter<'code' | 'type'>;
 }
@@ -69,6 +71,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }),
     gatesOwned: new Gauge({ name: 'parking_gates_owned', help: 'Gates whose worker runs on this node', registers }),
     forwarded: new Counter({ name: 'parking_forwarded_total', help: 'Commands forwarded to the node running their gate', registers }),
+    relayed: new Counter({
+      name: 'parking_relayed_total',
+      help: "Peers' commands relayed to the node running their gate (partial partition)",
+      registers,
+    }),
     peerProtocolErrors: new Counter({
       name: 'parking_peer_protocol_errors_total',
       help: 'Peer messages refused (unknown type or bad bytes); each closed its link',

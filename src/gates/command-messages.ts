@@ -5,7 +5,9 @@
  *
  *   COMMAND  varuint   id          names this forwarding attempt: the forwarder's counter
  *            uint8     op          bit 0: 0 entry, 1 exit; bit 1: `observed` follows; bit 2: `expect`
- *                                  follows; bit 3: requestId is a UUID, as 16 bytes; bits 4-7: 0
+ *                                  follows; bit 3: requestId is a UUID, as 16 bytes; bit 4: relayed
+ *                                  (sent on by a node that does not run the gate: never relayed
+ *                                  again); bits 5-7: 0
  *            varuint   gate
  *            varstring plate       (at most 256 bytes)
  *            varstring requestId   (at most 512 bytes), or 16 bytes when bit 3 is set: a lower-case
@@ -50,6 +52,8 @@ export interface CommandMessage extends GateCommand {
   id: number;
   /** An exit's: the id of the visit whose car the forwarder saw (and would report). */
   expect?: string;
+  /** Sent on by a node that relays it (partial partition): never relayed again. */
+  relayed?: boolean;
 }
 
 /** Why a COMMAND was not run: try again, at the gate's owner. */
@@ -93,6 +97,7 @@ const OP_EXIT = 1;
 const OP_OBSERVED = 2;
 const OP_EXPECT = 4;
 const OP_UUID = 8;
+const OP_RELAYED = 16;
 const Kind = { DONE: 0, CAR: 1, EXITED: 2, REFUSED: 3, RETRY: 4 } as const;
 
 /** Limits when reading (UTF-8 bytes): far above what validation lets in, far below a frame. */
@@ -115,7 +120,8 @@ export function writeCommand(message: CommandMessage): Uint8Array {
     (message.op === 'exit' ? OP_EXIT : 0) |
       (message.observed !== undefined ? OP_OBSERVED : 0) |
       (message.expect !== undefined ? OP_EXPECT : 0) |
-      (uuid ? OP_UUID : 0),
+      (uuid ? OP_UUID : 0) |
+      (message.relayed === true ? OP_RELAYED : 0),
   );
   writeNat(encoder, message.gate, 'gate');
   encoding.writeVarString(encoder, message.plate);
@@ -133,7 +139,7 @@ export function readCommand(payload: Uint8Array): CommandMessage {
   return decodeAll(payload, 'COMMAND', (decoder) => {
     const id = readUint(decoder);
     const op = readByte(decoder);
-    if (op > (OP_EXIT | OP_OBSERVED | OP_EXPECT | OP_UUID)) throw new ProtocolError(`unknown COMMAND op ${op}`);
+    if (op > (OP_EXIT | OP_OBSERVED | OP_EXPECT | OP_UUID | OP_RELAYED)) throw new ProtocolError(`unknown COMMAND op ${op}`);
     const gate = readUint(decoder);
     const plate = readString(decoder, LIMITS.plate, 'plate');
     let requestId: string;
@@ -148,6 +154,7 @@ export function readCommand(payload: Uint8Array): CommandMessage {
       for (let i = 0; i < count; i++) message.observed.push(readString(decoder, LIMITS.visitId, 'visit id'));
     }
     if ((op & OP_EXPECT) !== 0) message.expect = readString(decoder, LIMITS.visitId, 'visit id');
+    if ((op & OP_RELAYED) !== 0) message.relayed = true;
     return message;
   });
 }

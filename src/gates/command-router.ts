@@ -62,6 +62,11 @@ export interface CommandRouterOptions {
   commandDeadlineMs: number;
   /** Where the router registers COMMAND, RESULT and its link observer (absent in handler-level tests). */
   registrar?: Registrar;
+  /**
+   * Who runs a gate according to the claims (src/gates/claims.ts): a peer on its own link, or a node
+   * this one cannot reach whose claim a peer relays (`link` is then that peer's). Absent: the table only.
+   */
+  runner?: (gate: number) => { name: string; link: PeerLink; relayed: boolean } | undefined;
 }
 
 type Outcome =
@@ -141,15 +146,11 @@ export class CommandRouter implements Startable, LinkObserver {
       // node saw when the client asked (having seen nothing, the owner decides afresh).
       if (unknownOutcome && command.op === 'exit' && seenVisits.length > 0)
         attempt = { ...command, observed: seenVisits.map(([id]) => id) };
-      const owner = table.owner(command.gate);
+      const target = this.target(command.gate);
       let outcome: Outcome;
-      if (owner === self) {
-        outcome = await this.local(attempt);
-      } else if (owner !== null && this.options.linkOf(owner) !== undefined) {
-        outcome = await this.forward(this.options.linkOf(owner)!, attempt, shown, deadline);
-      } else {
-        outcome = { done: false, reason: owner === null ? 'no live node runs it' : `its node ${owner} is unreachable`, unknown: false };
-      }
+      if (target === self) outcome = await this.local(attempt);
+      else if (typeof target !== 'string') outcome = await this.forward(target, attempt, shown, deadline);
+      else outcome = { done: false, reason: target, unknown: false };
       if (outcome.done === true) return outcome.value;
       if (outcome.done === 'refused') {
         // The retried exit found none of the visits the client meant, and the owner's replica knows
@@ -164,6 +165,23 @@ export class CommandRouter implements Startable, LinkObserver {
       if (left <= 0) throw unknownOutcome ? new OutcomeUnknownError(command.gate, reason) : new GateUnavailableError(command.gate, reason);
       await this.sleep(Math.min(left, backoffDelay(n, { baseMs: 20, maxMs: 250, random: this.options.random, jitter: 'equal' })));
     }
+  }
+
+  /**
+   * Where a command for `gate` goes: this node's name when it runs the gate (or is placed to and
+   * waits for it), the link of the node that runs it (or of the peer that relays its claim, in a
+   * partial partition), or else why nowhere.
+   */
+  private target(gate: number): PeerLink | string {
+    const { self, service, table, linkOf, runner } = this.options;
+    if (service.owns(gate)) return self;
+    // The claims say who runs it now, also during a handoff the table does not show yet.
+    const claimed = runner?.(gate);
+    if (claimed !== undefined) return claimed.link;
+    const owner = table.owner(gate);
+    if (owner === self) return self;
+    if (owner === null) return 'no live node runs it';
+    return linkOf(owner) ?? `its node ${owner} is unreachable`;
   }
 
   /** Handles COMMAND and RESULT messages; false for other types. Throws ProtocolError on bad bytes. */
@@ -184,7 +202,10 @@ export class CommandRouter implements Startable, LinkObserver {
     const command = readCommand(payload);
     const reply = (message: ResultMessage) => link.send(MessageType.RESULT, writeResult(message));
     if (this.stopping || !this.options.service.owns(command.gate)) {
-      reply({ id: command.id, kind: 'retry', reason: 'not running here' });
+      // One hop: a peer that cannot reach the gate's node sent it here, and this node can.
+      const runner = this.stopping || command.relayed === true ? undefined : this.options.runner?.(command.gate);
+      if (runner !== undefined && !runner.relayed && runner.link !== link) this.relay(command, runner.link, reply);
+      else reply({ id: command.id, kind: 'retry', reason: 'not running here' });
       return true;
     }
     this.options.service
@@ -192,6 +213,22 @@ export class CommandRouter implements Startable, LinkObserver {
       .then((answer) => reply(toResult(command, answer, this.options.self)))
       .catch((err: unknown) => this.replyError(command, err, reply));
     return true;
+  }
+
+  /** Sends a peer's command on to the node that runs its gate, and its outcome back (partial partition). */
+  private relay(command: CommandMessage, to: PeerLink, reply: (message: ResultMessage) => void): void {
+    const { id, expect: _expect, relayed: _relayed, ...rest } = command;
+    const deadline = this.options.clock.monotonic() + this.options.commandDeadlineMs;
+    this.options.metrics.relayed.inc();
+    void this.forward(to, rest, undefined, deadline, true).then((outcome) => {
+      if (outcome.done === true)
+        reply(
+          rest.op === 'entry' ? { id, kind: 'car', car: outcome.value as Car } : { id, kind: 'exited', exit: outcome.value as ExitResult },
+        );
+      else if (outcome.done === 'refused') reply({ id, kind: 'refused', error: outcome.error.toWire() });
+      else if (outcome.unknown) reply({ id, kind: 'refused', error: new OutcomeUnknownError(rest.gate, outcome.reason).toWire() });
+      else reply({ id, kind: 'retry', reason: 'moved' });
+    });
   }
 
   /** A link closed: its forwarded commands have an unknown outcome and are retried. */
@@ -224,7 +261,7 @@ export class CommandRouter implements Startable, LinkObserver {
     }
   }
 
-  private forward(link: PeerLink, command: GateCommand, shown: Shown, deadline: number): Promise<Outcome> {
+  private forward(link: PeerLink, command: GateCommand, shown: Shown, deadline: number, relayed = false): Promise<Outcome> {
     const id = ++this.nextId;
     this.options.metrics.forwarded.inc();
     return new Promise<Outcome>((resolve) => {
@@ -243,7 +280,12 @@ export class CommandRouter implements Startable, LinkObserver {
           resolve(outcome);
         },
       });
-      const message: CommandMessage = shown === undefined ? { ...command, id } : { ...command, id, expect: shown.id };
+      const message: CommandMessage = {
+        ...command,
+        id,
+        ...(shown === undefined ? {} : { expect: shown.id }),
+        ...(relayed ? { relayed: true } : {}),
+      };
       if (!link.send(MessageType.COMMAND, writeCommand(message))) {
         this.pending.get(id)?.resolve({ done: false, reason: `its node ${link.remote.name} is unreachable`, unknown: false });
         this.pending.delete(id);

@@ -55,6 +55,8 @@ export class Rebalancer extends EventEmitter<RebalancerEvents> implements Starta
   private readonly log: Logger;
   /** Gates placed here whose worker has not started yet. */
   private readonly waiting = new Set<number>();
+  /** Gates whose worker here is draining after a release: never started again before it has stopped. */
+  private readonly draining = new Set<number>();
   private starting = false;
   private again = false;
   private stopped = false;
@@ -106,10 +108,14 @@ export class Rebalancer extends EventEmitter<RebalancerEvents> implements Starta
 
   private async release(gate: number): Promise<void> {
     const { service, claims, self } = this.options;
-    if (!service.runs(gate)) return;
+    if (!service.runs(gate) || this.draining.has(gate)) return;
+    this.draining.add(gate);
     await service.release(gate);
+    this.draining.delete(gate);
     this.emit('gate:stopped', { gate, node: self });
     claims.announce();
+    // It may have been placed here again while it drained.
+    if (this.waiting.has(gate)) this.startWaiting();
   }
 
   /** Starts the waiting gates no peer claims, after one takeover sync for all of them. */
@@ -129,14 +135,14 @@ export class Rebalancer extends EventEmitter<RebalancerEvents> implements Starta
     do {
       this.again = false;
       if (this.stopped) return;
-      const free = [...this.waiting].filter((gate) => claims.claimant(gate) === undefined);
+      const free = [...this.waiting].filter((gate) => claims.claimant(gate) === undefined && !this.draining.has(gate));
       if (free.length === 0) continue;
       const began = this.options.clock.monotonic();
       await replicator.whenSyncedSince(replicator.syncAll());
       const started: number[] = [];
       for (const gate of free) {
         // Still ours and still free after the sync (the view or the claims may have moved meanwhile).
-        if (this.stopped || !this.waiting.has(gate) || claims.claimant(gate) !== undefined) continue;
+        if (this.stopped || !this.waiting.has(gate) || claims.claimant(gate) !== undefined || this.draining.has(gate)) continue;
         if (this.options.table.owner(gate) !== self) continue;
         this.waiting.delete(gate);
         service.acquire(gate);

@@ -131,6 +131,8 @@ export function buildParts(config: Config, identity: NodeIdentity, services: Nod
     flush: () => replicator.flush(),
     links: () => membership.linkedMembers().map((m) => m.link),
     isLive: (link) => membership.linkOf(link.remote.name) === link,
+    self: identity.name,
+    isLinked: (name) => membership.linkOf(name) !== undefined,
   });
   const rebalancer = new Rebalancer({ self: identity.name, membership, table, service, claims, replicator, clock, logger });
   const router = new CommandRouter({
@@ -144,6 +146,7 @@ export function buildParts(config: Config, identity: NodeIdentity, services: Nod
     metrics,
     registrar,
     linkOf: (n) => membership.linkOf(n),
+    runner: (gate) => claims.runner(gate),
     commandDeadlineMs: config.commandDeadlineMs,
   });
   const dialer = new Dialer({

@@ -101,7 +101,8 @@ describe('COMMAND and RESULT codecs', () => {
     const command: CommandMessage = { id: 1, op: 'exit', plate: 'P 1', gate: 2, requestId: 'r' };
     expect(() => readCommand(Uint8Array.of(...writeCommand(command), 0))).toThrow(ProtocolError);
     expect(() => readResult(Uint8Array.of(...writeResult({ id: 1, kind: 'done', at: 5 }), 0))).toThrow(ProtocolError);
-    expect(() => readCommand(Uint8Array.of(1, 0x10, 1, 0, 0))).toThrow(ProtocolError);
+    expect(() => readCommand(Uint8Array.of(1, 0x20, 1, 0, 0))).toThrow(ProtocolError);
+    expect(readCommand(writeCommand({ ...command, relayed: true })).relayed).toBe(true);
     expect(() => readResult(Uint8Array.of(1, 5))).toThrow(ProtocolError);
     expect(() => readResult(Uint8Array.of(1, 4, RetryReasons.length))).toThrow(ProtocolError);
     expect(() => readCommand(writeCommand({ ...command, plate: 'P'.repeat(LIMITS.plate + 1) }))).toThrow(ProtocolError);

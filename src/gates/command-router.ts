@@ -128,7 +128,7 @@ export class CommandRouter implements Startable, LinkObserver {
       throw new BadRequestError(`a request id has at most ${LIMITS.requestId} bytes`, { field: 'requestId' });
     }
     if (this.stopping) throw new NodeStoppingError();
-    const { clock, table, self } = this.options;
+    const { clock, self } = this.options;
     const deadline = clock.monotonic() + this.options.commandDeadlineMs;
     // What this node saw when the client asked: the visits an exit is meant to remove, and the car
     // it would report (an owner that removes that very car answers with the exit time alone).

@@ -118,6 +118,29 @@ export class Membership extends EventEmitter<MembershipEvents> implements Starta
     return silent;
   }
 
+  /**
+   * Whether this process stalled since the last heartbeat round: that round is overdue by
+   * `suspectTimeoutMs` or more. Then nobody is judged on the stale clock (every member's silence
+   * restarts now) and 'self:stalled' is emitted, once per stall; true is returned. The heartbeat calls
+   * it, and so does a gate worker before each decision (src/gates/gate-service.ts): a resumed process
+   * reads the sockets that became ready during the pause before its overdue timers run, so the timer
+   * alone would come too late.
+   */
+  checkStall(): boolean {
+    if (this.timer === undefined || this.lastTick === undefined) return false;
+    const now = this.options.clock.monotonic();
+    const gap = now - this.lastTick;
+    if (gap < this.options.suspectTimeoutMs + this.options.heartbeatIntervalMs) {
+      if (gap >= this.options.heartbeatIntervalMs) this.lastTick = now;
+      return false;
+    }
+    this.lastTick = now;
+    this.log.warn({ gapMs: Math.round(gap) }, 'this node stalled: judging no peer until heard from');
+    for (const m of this.members.values()) if (isLive(m)) m.lastHeard = now;
+    this.emit('self:stalled', { gapMs: gap });
+    return true;
+  }
+
   /** The live members with an open link (self excluded). */
   linkedMembers(): { name: string; link: PeerLink; synced: boolean }[] {
     const linked: { name: string; link: PeerLink; synced: boolean }[] = [];
@@ -258,13 +281,7 @@ export class Membership extends EventEmitter<MembershipEvents> implements Starta
    */
   tick(): void {
     const now = this.options.clock.monotonic();
-    const gap = this.lastTick === undefined ? 0 : now - this.lastTick;
-    this.lastTick = now;
-    if (gap >= this.options.suspectTimeoutMs) {
-      this.log.warn({ gapMs: Math.round(gap) }, 'this node stalled: judging no peer until heard from');
-      for (const m of this.members.values()) if (isLive(m)) m.lastHeard = now;
-      this.emit('self:stalled', { gapMs: gap });
-    }
+    this.checkStall();
     const wallNow = this.options.clock.now();
     for (const [name, m] of this.members) {
       // Forget long-gone members, so a cluster that churns through names does not grow forever.

@@ -66,6 +66,11 @@ export interface GateServiceOptions {
   whenReplicated: () => Promise<boolean>;
   /** Results remembered for idempotent retries. */
   resultCacheSize?: number;
+  /**
+   * True when this process stalled since its last heartbeat (Membership.checkStall): then nothing is
+   * decided on this replica (the node is being fenced) and the command goes back to the router.
+   */
+  stalled?: () => boolean;
 }
 
 /** A command's outcome, remembered under its request id with the command it answers. */
@@ -155,6 +160,8 @@ export class GateService implements Startable {
    * reused for another operation or plate is refused), else decided now.
    */
   private decide(command: GateCommand): Decided {
+    // Peers may have run this gate while this process was stopped: its replica may be stale.
+    if (this.options.stalled?.() === true) throw new NotOwnerError(command.gate);
     const cached = this.results.get(command.requestId);
     if (cached !== undefined) {
       if (cached.op !== command.op || cached.plate !== command.plate) throw new IdempotencyKeyReusedError(command.op, command.plate);

@@ -123,6 +123,7 @@ export function buildParts(config: Config, identity: NodeIdentity, services: Nod
     gates: config.gates,
     spaces: config.spaces,
     whenReplicated: () => replicator.whenReplicated(),
+    stalled: () => membership.checkStall(),
   });
   const claims = new GateClaims({
     registrar,

@@ -222,4 +222,21 @@ describe('Membership', () => {
     clock.advanceSync(700);
     expect(statusOf(membership, 'b')).toBe('dead');
   });
+
+  it('Stall_ADecisionAfterAPause_SeesTheStallBeforeTheOverdueHeartbeatRuns', () => {
+    const { clock, membership } = setup();
+    const stalls: number[] = [];
+    membership.on('self:stalled', ({ gapMs }) => stalls.push(gapMs));
+    membership.start();
+    clock.advanceSync(250);
+    expect(membership.checkStall()).toBe(false);
+    // Resumed: a socket is read (a command arrives) before the overdue heartbeat timer fires.
+    clock.jump(5000);
+    expect(membership.checkStall()).toBe(true);
+    expect(stalls).toHaveLength(1);
+    // Once per stall: neither a second check nor the overdue heartbeat reports it again.
+    expect(membership.checkStall()).toBe(false);
+    clock.advanceSync(1);
+    expect(stalls).toHaveLength(1);
+  });
 });

@@ -89,4 +89,26 @@ describe('GateService answers', () => {
     expect(err.code).toBe(ErrorCodes.NOT_INSIDE);
     expect(err.details).toMatchObject({ removed: true });
   });
+
+  it('decides nothing when the process stalled since its last heartbeat: the command goes back to the router', async () => {
+    const lot = new LotDocument();
+    let stalled = true;
+    const svc = new GateService({
+      lot,
+      clock: new FakeClock(),
+      metrics: createMetrics(),
+      node: 'n1',
+      gates: 2,
+      spaces: 10,
+      whenReplicated: () => Promise.resolve(true),
+      stalled: () => stalled,
+    });
+    svc.acquire(1);
+    const err = await svc.execute({ op: 'entry', plate: 'A', gate: 1, requestId: 'r' }).catch((e: unknown) => e);
+    expect(codeOf(err)).toBe(ErrorCodes.GATE_UNAVAILABLE);
+    expect(lot.occupied).toBe(0);
+    stalled = false;
+    await svc.execute({ op: 'entry', plate: 'A', gate: 1, requestId: 'r' });
+    expect(lot.occupied).toBe(1);
+  });
 });

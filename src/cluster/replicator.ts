@@ -277,6 +277,7 @@ export class Replicator extends EventEmitter<ReplicatorEvents> implements Starta
     if (type !== MessageType.SYNC) return false;
     const message = readSyncMessage(payload);
     if (message.kind === SyncKind.STEP1) {
+      if (!this.options.lot.hasWritten) this.options.lot.notePeerClients(Y.decodeStateVector(message.data).keys());
       this.sendStep2(peer, message.data);
       if ((message.flags & SYNC_BACK) !== 0) this.sendStep1(peer);
       return true;

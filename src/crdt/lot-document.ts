@@ -15,6 +15,7 @@
  * transaction, peer update, sync).
  */
 import { EventEmitter } from 'node:events';
+import * as random from 'lib0/random';
 import * as Y from 'yjs';
 import type { Car } from '../types.js';
 import { decodeVisit, encodeVisit, requestTag, type VisitRecord } from './visit-codec.js';
@@ -73,6 +74,9 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
   /** Request tags of entries this replica has seen, live or since left: idempotent retries. */
   private readonly seenTags = new Map<string, Car>();
   private counter = 0;
+  /** Client ids seen in peers' state vectors before this replica's first write. */
+  private readonly peerClients = new Set<number>();
+  private wrote = false;
 
   constructor(options: LotDocumentOptions = {}) {
     super();
@@ -118,8 +122,39 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
     return cars.sort((a, b) => a.enteredAt - b.enteredAt || (a.plate < b.plate ? -1 : a.plate > b.plate ? 1 : 0));
   }
 
+  /**
+   * Client ids a peer's state vector holds (its step 1): checked against ours before our first write.
+   */
+  /** Whether this replica has made a write (its clientID is then fixed). */
+  get hasWritten(): boolean {
+    return this.wrote;
+  }
+
+  notePeerClients(ids: Iterable<number>): void {
+    if (this.wrote) return;
+    for (const id of ids) this.peerClients.add(id);
+  }
+
+  /**
+   * Before the first write: a clientID already used by any replica this one has heard of (in this
+   * document, or in a peer's state vector) is replaced by a fresh one. Yjs requires a clientID to be
+   * unique over the whole history: two writers with one id make structs with the same ids, and a
+   * replica that has one of them ignores the other as already known, so the replicas diverge for good,
+   * silently. A random 32-bit id collides with one of the ~10,000 ids of a long-lived cluster's history
+   * about once in 400,000 starts; this check makes that a non-event. (Yjs itself changes the id only
+   * when a peer's update moves our own state, which a collision on the same clocks never does.)
+   */
+  private ensureFreshClientId(): void {
+    const used = (id: number): boolean => this.doc.store.clients.has(id) || this.peerClients.has(id);
+    // lib0's uint32 is what Yjs draws a new document's clientID with.
+    while (used(this.doc.clientID)) this.doc.clientID = random.uint32();
+    this.wrote = true;
+    this.peerClients.clear();
+  }
+
   /** Records a new visit in one local transaction; returns its id. */
   enter(car: Car, req?: string): string {
+    if (!this.wrote) this.ensureFreshClientId();
     // The Yjs clientID is unique per live document by Yjs's own contract (reusing one corrupts the
     // document), so it makes a short, unique visit-id prefix: a few bytes per visit on the wire.
     const id = `${this.doc.clientID.toString(36)}.${(this.counter++).toString(36)}`;

@@ -186,6 +186,17 @@ export abstract class BaseTransport extends EventEmitter<TransportEvents> implem
       link.close(RefuseReasons.SHUTTING_DOWN);
       return link;
     }
+    // Admission happened when the handshake read the peer's identity, a round trip ago on the dialing
+    // side: another incarnation of the same name may have linked since. Two processes under one name
+    // must never both be linked, so the later one is refused here, where links are registered.
+    const clash = [...this.byRemote.values()].find(
+      (l) => l.remote.name === link.remote.name && l.remote.incarnation !== link.remote.incarnation,
+    );
+    if (clash !== undefined) {
+      this.log.warn({ remote: link.remote.name, incarnation: link.remote.incarnation, linked: clash.remote.incarnation }, 'peer refused');
+      link.close(RefuseReasons.DUPLICATE_NAME);
+      return link;
+    }
     const key = remoteKey(link.remote);
     const existing = this.byRemote.get(key);
     if (existing !== undefined && linkRank(this.identity, existing) < linkRank(this.identity, link)) {

@@ -142,3 +142,34 @@ describe('LotDocument.knowsVisit', () => {
     expect(c.knowsVisit(gone)).toBe(false);
   });
 });
+
+describe('LotDocument clientID', () => {
+  it('takes a fresh clientID before its first write when the one it drew is already in the history', () => {
+    const old = new LotDocument();
+    old.enter(car('OLD 1'));
+    // A new process that drew the same id, and received the old one's writes by sync.
+    const fresh = new LotDocument({ doc: new Y.Doc({ gc: true }) });
+    fresh.doc.clientID = old.doc.clientID;
+    sync(old, fresh);
+    const id = fresh.enter(car('NEW 1'));
+    expect(fresh.doc.clientID).not.toBe(old.doc.clientID);
+    expect(id.startsWith(`${fresh.doc.clientID.toString(36)}.`)).toBe(true);
+    sync(old, fresh);
+    expect(old.carOf('NEW 1')).toBeDefined();
+    expect(fresh.carOf('OLD 1')).toBeDefined();
+  });
+
+  it("takes a fresh clientID when a peer's state vector holds it, and keeps its id once it has written", () => {
+    const peer = new LotDocument();
+    peer.enter(car('P 1'));
+    const lot = new LotDocument();
+    lot.doc.clientID = peer.doc.clientID;
+    lot.notePeerClients(Y.decodeStateVector(Y.encodeStateVector(peer.doc)).keys());
+    lot.enter(car('L 1'));
+    const chosen = lot.doc.clientID;
+    expect(chosen).not.toBe(peer.doc.clientID);
+    lot.notePeerClients([chosen]);
+    lot.enter(car('L 2'));
+    expect(lot.doc.clientID).toBe(chosen);
+  });
+});

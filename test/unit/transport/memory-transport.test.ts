@@ -95,6 +95,26 @@ describe('MemoryTransport: handshake', () => {
     expect(refusedAtA).toEqual(['bad-cookie', 'other-cluster', 'self', 'self', 'duplicate-name']);
   });
 
+  it('two incarnations of one name dialed at once: only one is linked, the other is closed as duplicate-name', async () => {
+    const n = net({ latencyMs: 5 });
+    const a = await n.node('a');
+    const b1 = await n.node('b', { incarnation: 'b-1' });
+    const b2 = n.network.createTransport({
+      identity: { cluster: 'test', name: 'b', incarnation: 'b-2', url: 'mem://b2' },
+      cookie: 'secret',
+    });
+    await b2.start();
+    void b1;
+    const ups: string[] = [];
+    a.on('link:up', (l) => ups.push(l.remote.incarnation));
+    // Both handshakes pass admission before either link exists.
+    const dials = Promise.allSettled([a.dial('mem://b'), a.dial('mem://b2')]);
+    await n.clock.tick(50);
+    await dials;
+    expect(ups).toHaveLength(1);
+    expect(a.links().filter((l) => l.open && l.remote.name === 'b')).toHaveLength(1);
+  });
+
   it('a dial to an address nobody holds rejects with NodeUnreachableError', async () => {
     const n = net();
     const a = await n.node('a');

@@ -187,14 +187,13 @@ export abstract class BaseTransport extends EventEmitter<TransportEvents> implem
       return link;
     }
     // Admission happened when the handshake read the peer's identity, a round trip ago on the dialing
-    // side: another incarnation of the same name may have linked since. Two processes under one name
-    // must never both be linked, so the later one is refused here, where links are registered.
-    const clash = [...this.byRemote.values()].find(
-      (l) => l.remote.name === link.remote.name && l.remote.incarnation !== link.remote.incarnation,
-    );
-    if (clash !== undefined) {
-      this.log.warn({ remote: link.remote.name, incarnation: link.remote.incarnation, linked: clash.remote.incarnation }, 'peer refused');
-      link.close(RefuseReasons.DUPLICATE_NAME);
+    // side: another incarnation of the same name may have linked since (two handshakes at once). It is
+    // asked again here, where links are registered, so the later one is refused (membership refuses a
+    // name that a live link holds under another incarnation).
+    const verdict = this.admission(link.remote);
+    if (!verdict.ok) {
+      this.log.warn({ remote: link.remote.name, incarnation: link.remote.incarnation, reason: verdict.reason }, 'peer refused');
+      link.close(verdict.reason);
       return link;
     }
     const key = remoteKey(link.remote);

@@ -12,7 +12,7 @@ import type { Car } from '../../../src/types.js';
 import { FakeClock } from '../../support/fake-clock.js';
 
 /** A gate service whose replication answers are given by the test, in order. */
-function service() {
+function service(stalled?: () => boolean) {
   const lot = new LotDocument();
   const confirmations: Array<(confirmed: boolean) => void> = [];
   const svc = new GateService({
@@ -23,6 +23,7 @@ function service() {
     gates: 2,
     spaces: 10,
     whenReplicated: () => new Promise<boolean>((resolve) => confirmations.push(resolve)),
+    ...(stalled === undefined ? {} : { stalled }),
   });
   svc.acquire(1);
   /** Settles the oldest replication wait. */
@@ -91,24 +92,15 @@ describe('GateService answers', () => {
   });
 
   it('decides nothing when the process stalled since its last heartbeat: the command goes back to the router', async () => {
-    const lot = new LotDocument();
     let stalled = true;
-    const svc = new GateService({
-      lot,
-      clock: new FakeClock(),
-      metrics: createMetrics(),
-      node: 'n1',
-      gates: 2,
-      spaces: 10,
-      whenReplicated: () => Promise.resolve(true),
-      stalled: () => stalled,
-    });
-    svc.acquire(1);
+    const { lot, svc, confirm } = service(() => stalled);
     const err = await svc.execute({ op: 'entry', plate: 'A', gate: 1, requestId: 'r' }).catch((e: unknown) => e);
     expect(codeOf(err)).toBe(ErrorCodes.GATE_UNAVAILABLE);
     expect(lot.occupied).toBe(0);
     stalled = false;
-    await svc.execute({ op: 'entry', plate: 'A', gate: 1, requestId: 'r' });
+    const retry = svc.execute({ op: 'entry', plate: 'A', gate: 1, requestId: 'r' });
+    await confirm(true);
+    await retry;
     expect(lot.occupied).toBe(1);
   });
 });

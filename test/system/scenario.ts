@@ -10,13 +10,23 @@ import type { ClusterView, LotView, NodeStatus } from '../../src/types.js';
 import { Agent, CLIENT_DIR } from './lab/agent.js';
 import { ClusterDns } from './lab/dns.js';
 import { Lab, LAB_NET, type Host } from './lab/lab.js';
-import { ROOT, startNode, type LabNode, type NodeSpec } from './lab/nodes.js';
+import { NODE_PORT, ROOT, startNode, type LabNode, type NodeSpec } from './lab/nodes.js';
+import { freeze, thaw } from './lab/faults.js';
 import type { LabProcess } from './lab/process.js';
-import { waitFor } from './lab/sh.js';
+import { delay, waitFor } from './lab/sh.js';
+import { BASE_OPS, opsDeadlineMs, readScale } from './lab/scale.js';
 import { checkLot, compareLots, formatViolations, type LotCheck } from './checker/check-lot.js';
 import { judgeConvergence, longestGateGap, maxOccupancy, type MonitorSample, type NodeAnswers } from './checker/convergence.js';
 import { countOps, formatFigures, writeFigures, type Figures } from './checker/figures.js';
 import { loadHistory, type Op, type Window } from './checker/history.js';
+import { lives, loadEvents, type Life, type Mark } from './checker/events.js';
+import { checkSingleOwner, type Disconnection, type DoubleOwner } from './checker/ownership.js';
+import { checkVisits, type VisitViolation } from './checker/visits.js';
+import { formatRules, RULES, type Rule } from './checker/rules.js';
+
+/** Load defaults: 4 sequential workers per client, at most 20 operations/s each. */
+export const LOAD_WORKERS = 4;
+export const LOAD_RATE = 20;
 
 /** Figures, histories and node logs of the last run (gitignored). */
 export const RESULTS_DIR = join(ROOT, 'test', 'system', 'results');
@@ -33,7 +43,8 @@ export interface ScenarioOptions {
 
 /** Options of one load client. */
 export interface LoadOptions {
-  durationMs: number;
+  /** Upper bound of the client's run; the scenario stops it earlier, once its operations are done. */
+  durationMs?: number;
   workers?: number;
   /** Operations per second per worker. */
   rate?: number;
@@ -42,12 +53,27 @@ export interface LoadOptions {
   urls?: string[];
 }
 
+/**
+ * How a fault bears on the checker. `split`: a network fault (partition, cut, loss, bandwidth): sides
+ * may miss each other's writes until convergence, and each may run the gates it cannot see run;
+ * `partial`: a partial partition (A reaches B and C, B and C are cut): writes may miss a side until
+ * convergence, but the cluster stays connected through A, so a gate still has one owner at a time;
+ * `pause`: a process stopped (SIGSTOP) until its SIGCONT; `process`: a crash, kill, restart or join,
+ * which relaxes no rule (every acknowledged write is on every survivor).
+ */
+export type FaultKind = 'split' | 'partial' | 'pause' | 'process';
+
 /** What `finish()` found. */
 export interface Report {
   figures: Figures;
   check: LotCheck;
   history: Op[];
   lotsDiffer: string[];
+  /** Violations of each rule of issue 10 (checker/rules.ts), as readable lines. */
+  rules: Record<Rule, string[]>;
+  lives: Life[];
+  doubleOwners: DoubleOwner[];
+  visitViolations: VisitViolation[];
 }
 
 /** One scenario's lab, nodes, clients and records. */
@@ -60,13 +86,21 @@ export class Scenario {
   readonly gates: number;
   readonly spaces: number;
   readonly seed: number;
+  /** PKLAB_SCALE: every operation target is multiplied by it (lab/scale.ts). */
+  readonly scale: number;
   readonly workDir: string;
   readonly logDir: string;
+  /** Network faults, from their start to the first converged observation after them. */
   readonly windows: Window[] = [];
+  /** Network faults and pauses, from their start to their physical end (heal, SIGCONT). */
+  readonly disconnections: Disconnection[] = [];
+  /** What the harness did to node processes, for the event checker. */
+  readonly marks: Mark[] = [];
   readonly startedAt = Date.now();
   #loads: { proc: LabProcess; file: string }[] = [];
   #pendingFaultEnd: number | undefined;
   #convergenceMs: number | null = null;
+  #recording = new Set<string>();
   #seq = 0;
 
   private constructor(
@@ -85,6 +119,7 @@ export class Scenario {
     this.gates = options.gates ?? 4;
     this.spaces = options.spaces ?? 100;
     this.seed = Number(process.env.PKLAB_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    this.scale = readScale();
     this.workDir = workDir;
     this.logDir = logDir;
   }
@@ -106,7 +141,7 @@ export class Scenario {
       }
       const agent = await Agent.start(lab, await lab.addHost('obs'));
       const s = new Scenario(name, lab, agent, dns, options, workDir, logDir);
-      console.log(`[${name}] seed ${s.seed} (rerun with PKLAB_SEED=${s.seed})`);
+      console.log(`[${name}] seed ${s.seed}, scale ${s.scale} (rerun with PKLAB_SEED=${s.seed} PKLAB_SCALE=${s.scale})`);
       return s;
     } catch (err) {
       await lab.destroy();
@@ -121,10 +156,31 @@ export class Scenario {
 
   /** Starts a node on host `name` (created if needed). */
   async startNode(name: string, spec: NodeSpec): Promise<LabNode> {
-    const node = await startNode(this.lab, await this.host(name), { gates: this.gates, spaces: this.spaces, ...spec }, this.logDir);
+    const host = await this.host(name);
+    const url = `http://${host.ip}:${NODE_PORT}`;
+    // Record its events from its first moment: the agent dials until the node listens.
+    this.#recording.add(url);
+    await this.agent.record([...this.#recording], join(this.workDir, 'events.jsonl'));
+    this.marks.push({ t: Date.now(), kind: 'start', node: name, url });
+    const node = await startNode(this.lab, host, { gates: this.gates, spaces: this.spaces, ...spec }, this.logDir);
+    void node.proc.exited.then(() => this.marks.push({ t: Date.now(), kind: 'exit', node: name, url }));
     this.nodes.set(name, node);
     await this.#retarget();
     return node;
+  }
+
+  /** Stops the node's process (SIGSTOP): a pause, until {@link resume}. */
+  pause(node: LabNode): void {
+    this.faultBegins(`SIGSTOP ${node.name}`, 'pause');
+    this.marks.push({ t: Date.now(), kind: 'pause', node: node.name, url: node.url });
+    freeze(node);
+  }
+
+  /** Resumes a paused node (SIGCONT): the end of the pause. */
+  resume(node: LabNode): void {
+    thaw(node);
+    this.marks.push({ t: Date.now(), kind: 'resume', node: node.name, url: node.url });
+    this.faultEnds();
   }
 
   /** Starts nodes on hosts `names` with static discovery (every node lists all others). */
@@ -132,6 +188,13 @@ export class Scenario {
     const hosts = await Promise.all(names.map((n) => this.host(n)));
     const peers = hosts.map((h) => `${h.ip}:4000`);
     return Promise.all(names.map((n) => this.startNode(n, { discovery: 'static', peers, ...(env ? { env } : {}) })));
+  }
+
+  /** The live node that runs gate `gate` now, by its own /status (undefined when none answers so). */
+  async runnerOf(gate: number): Promise<LabNode | undefined> {
+    const candidates = this.live();
+    const status = await this.agent.bodies<NodeStatus>(this.urls(candidates), '/status', 1500);
+    return candidates.find((_, i) => status[i]?.gatesOwned.includes(gate) === true);
   }
 
   /** The live node that runs the most gates now (ties: the first by name). */
@@ -203,15 +266,23 @@ export class Scenario {
     return at;
   }
 
-  /** Marks the start of a fault: replication may not reach every node until convergence. */
-  faultBegins(what: string): void {
-    this.windows.push({ start: Date.now(), end: Number.POSITIVE_INFINITY, what });
-    console.log(`[${this.name}] ${((Date.now() - this.startedAt) / 1000).toFixed(1)}s fault: ${what}`);
+  /**
+   * Marks the start of a fault. A `split` (network fault) opens a window in which replication may not
+   * reach every node, until convergence; a `split` or a `pause` disconnects the cluster until its
+   * physical end ({@link faultEnds}) for the single-owner rule (checker/ownership.ts).
+   */
+  faultBegins(what: string, kind: FaultKind = 'process'): void {
+    const now = Date.now();
+    if (kind === 'split' || kind === 'partial') this.windows.push({ start: now, end: Number.POSITIVE_INFINITY, what });
+    if (kind === 'split' || kind === 'pause') this.disconnections.push({ start: now, end: Number.POSITIVE_INFINITY, kind, what });
+    console.log(`[${this.name}] ${((now - this.startedAt) / 1000).toFixed(1)}s fault (${kind}): ${what}`);
   }
 
-  /** Marks the end of the last fault (heal, thaw, restart done): convergence is timed from here. */
+  /** Marks the physical end of the faults in force (heal, thaw, restart done): convergence is timed from here. */
   faultEnds(): void {
-    this.#pendingFaultEnd = Date.now();
+    const now = Date.now();
+    this.#pendingFaultEnd = now;
+    for (const d of this.disconnections) if (!Number.isFinite(d.end)) d.end = now;
   }
 
   /** Starts a load client in lab host `hostName`; `finish()` waits for it. */
@@ -225,9 +296,9 @@ export class Scenario {
       urlsFile: options.urls === undefined ? join(this.workDir, 'targets.json') : undefined,
       plates: options.plates ?? Array.from({ length: 30 }, (_, i) => `LAB ${100 + i}`),
       gates: this.gates,
-      workers: options.workers ?? 3,
-      rate: options.rate ?? 5,
-      durationMs: options.durationMs,
+      workers: options.workers ?? LOAD_WORKERS,
+      rate: options.rate ?? LOAD_RATE,
+      durationMs: options.durationMs ?? opsDeadlineMs(BASE_OPS * 4 * this.scale),
       seed: this.seed + this.#seq,
       historyFile: file,
       requestTimeoutMs: 8000,
@@ -240,6 +311,49 @@ export class Scenario {
     });
     this.#loads.push({ proc, file });
     return proc;
+  }
+
+  /** Operations completed so far by every load client (lines of their histories). */
+  ops(): number {
+    let n = 0;
+    for (const { file } of this.#loads) {
+      if (!existsSync(file)) continue;
+      const text = readFileSync(file, 'utf8');
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+    }
+    return n;
+  }
+
+  /** A load phase: waits until `ops` × scale more operations have completed (bounded). */
+  async runOps(ops: number): Promise<void> {
+    const target = this.ops() + ops * this.scale;
+    await this.#untilOps(target);
+  }
+
+  /**
+   * A fault's length: at least `minMs` (when the fault must outlast a timeout), and until `ops` ×
+   * scale more operations have completed under it.
+   */
+  async hold(minMs: number, ops: number): Promise<void> {
+    const target = this.ops() + ops * this.scale;
+    if (minMs > 0) await delay(minMs);
+    await this.#untilOps(target);
+  }
+
+  async #untilOps(target: number): Promise<void> {
+    const start = this.ops();
+    await waitFor(
+      `${target} operations`,
+      opsDeadlineMs(Math.max(0, target - start)),
+      async () => (this.ops() >= target ? true : undefined),
+      100,
+      () => `${this.ops()} done`,
+    );
+  }
+
+  /** Stops the load clients cleanly (no new operation; running ones complete). */
+  stopLoads(): void {
+    for (const { proc } of this.#loads) proc.signal('SIGTERM');
   }
 
   /** Waits for the load clients (each is bounded by its duration plus one operation's deadline). */
@@ -256,15 +370,28 @@ export class Scenario {
    * Ends the run: waits for the loads, then for convergence of the live nodes, checks the final lot
    * against the history, computes and writes the figures, prints the table and any violation.
    */
-  async finish(): Promise<Report> {
+  async finish(options: { ops?: number } = {}): Promise<Report> {
+    if (options.ops !== undefined) await this.#untilOps(options.ops * this.scale);
+    this.stopLoads();
     await this.loadsDone();
     await this.waitConverged();
     await this.agent.unmonitor();
     const answers = await this.answers(this.urls());
+    // The answers' round trip let the nodes flush the events of the last changes.
+    await this.agent.unrecord();
     const lots = answers.map((a) => ({ node: a.cluster?.self ?? a.url, cars: a.lot?.cars ?? [] }));
     const lotsDiffer = compareLots(lots);
     const history = loadHistory(...this.#loads.map((l) => l.file));
     const check = checkLot(history, lots[0]?.cars ?? [], this.windows);
+    // What the harness did, beside the histories and events, so a run can be checked again offline.
+    writeFileSync(
+      join(this.workDir, 'faults.json'),
+      JSON.stringify({ marks: this.marks, windows: this.windows, disconnections: this.disconnections, gates: this.gates, lots }, null, 1),
+    );
+    const recorded = lives(loadEvents(join(this.workDir, 'events.jsonl')), this.marks);
+    const doubleOwners = checkSingleOwner(recorded, this.disconnections, this.gates);
+    const visitViolations = checkVisits(history, recorded, this.windows);
+    const rules = formatRules(check, visitViolations, doubleOwners, this.startedAt);
     const samples = readSamples(join(this.workDir, 'monitor.jsonl'));
     const occupancy = maxOccupancy(samples);
     const figures: Figures = {
@@ -275,6 +402,8 @@ export class Scenario {
       maxGateGapMs: Math.round(longestGateGap(samples, this.gates).ms),
       maxOccupancy: occupancy.occupied,
       spaces: occupancy.spaces || this.spaces,
+      events: recorded.reduce((n, l) => n + l.events.length, 0),
+      doubleOwnerMs: Math.round(doubleOwners.reduce((ms, d) => ms + (d.end - d.start), 0)),
       durationMs: Date.now() - this.startedAt,
     };
     writeFigures(RESULTS_DIR, figures);
@@ -282,7 +411,9 @@ export class Scenario {
     const violations = `${check.violations.length} violation(s):\n${formatViolations(check.violations, this.startedAt)}`;
     if (!check.ok) console.log(`[${this.name}] checker found ${violations}`);
     if (lotsDiffer.length > 0) console.log(`[${this.name}] lots differ:\n${lotsDiffer.join('\n')}`);
-    return { figures, check, history, lotsDiffer };
+    for (const rule of RULES)
+      if (rules[rule].length > 0) console.log(`[${this.name}] rule ${rule}: ${rules[rule].length} violation(s)\n${rules[rule].join('\n')}`);
+    return { figures, check, history, lotsDiffer, rules, lives: recorded, doubleOwners, visitViolations };
   }
 
   /** Stops everything and restores the root namespace. Always call it (in `finally`/`afterAll`). */

@@ -19,8 +19,13 @@ export interface Figures {
   convergenceMs: number | null;
   /** Longest time a gate had no running owner (as the observer saw it), ms. */
   maxGateGapMs: number;
+  /** The highest occupancy any node reported (more than `spaces` is overbooking: issue 11). */
   maxOccupancy: number;
   spaces: number;
+  /** Events recorded from the nodes' streams. */
+  events: number;
+  /** Total time two nodes ran one gate while the cluster was connected (rule single-owner), ms. */
+  doubleOwnerMs: number;
   /** Refusal and unknown codes, counted. */
   codes: Record<string, number>;
   durationMs: number;
@@ -50,6 +55,8 @@ const COLUMNS: [keyof Figures, string][] = [
   ['maxGateGapMs', 'gate gap ms'],
   ['maxOccupancy', 'max occ'],
   ['spaces', 'spaces'],
+  ['events', 'events'],
+  ['doubleOwnerMs', 'double owner ms'],
 ];
 
 /** A Markdown table of figures (the same one docs/system-tests.md shows). */

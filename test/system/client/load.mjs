@@ -41,6 +41,22 @@ function pick(list) {
   return list[Math.floor(random() * list.length)];
 }
 
+/**
+ * Nodes that gave no answer lately, until when: avoided like a client with a short-lived blacklist,
+ * so a dead node costs one connect timeout per few seconds, and a frozen one (the kernel still
+ * accepts its connections) one request timeout per request timeout, instead of one per operation
+ * sent to it. When every node is avoided, all are tried.
+ */
+const avoid = new Map();
+const AVOID_MS = 2000;
+
+/** @param {string[]} list */
+function pickNode(list) {
+  const t = now();
+  const usable = list.filter((u) => (avoid.get(u) ?? 0) <= t);
+  return /** @type {string} */ (pick(usable.length > 0 ? usable : list));
+}
+
 /** @param {number} worker */
 async function operation(worker) {
   const plate = /** @type {string} */ (pick(c.plates));
@@ -61,7 +77,7 @@ async function operation(worker) {
   for (;;) {
     attempts++;
     const list = targets();
-    node = /** @type {string} */ (pick(list));
+    node = pickNode(list);
     const r = await request(
       `${node}/${op === 'entry' ? 'entries' : 'exits'}`,
       'POST',
@@ -74,6 +90,7 @@ async function operation(worker) {
     if (r.status === 200 || r.status === 201) break;
     if (r.status !== undefined && r.status >= 400 && r.status < 500) break;
     if (r.sent) indeterminate = true;
+    if (r.status === undefined) avoid.set(node, now() + (r.error === 'TIMEOUT' ? c.requestTimeoutMs : AVOID_MS));
     if (now() + 200 >= deadline) break;
     // Brief pause before the retry on another node; bounded by the operation's deadline.
     await new Promise((res) => setTimeout(res, code === 'ERR_GATE_UNAVAILABLE' ? 100 : 50));

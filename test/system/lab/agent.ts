@@ -55,7 +55,9 @@ export class Agent {
 
   /** Starts an agent in `host` and waits for its ready line. */
   static async start(lab: Lab, host: Host): Promise<Agent> {
-    const proc = lab.spawn(host, [process.execPath, join(CLIENT_DIR, 'agent.mjs')], { stdin: true });
+    // A higher priority than the nodes': it must open a starting node's event stream in the moment
+    // between its listen and its first gate, while every node of the lab boots on two cores.
+    const proc = lab.spawn(host, ['nice', '-n', '-10', process.execPath, join(CLIENT_DIR, 'agent.mjs')], { stdin: true });
     await proc.waitForOutput(/"ready":true/, 10_000);
     return new Agent(proc);
   }
@@ -92,6 +94,18 @@ export class Agent {
   /** Starts (or retargets) the background /status monitor, appending samples to `file`. */
   async monitor(urls: string[], file: string, intervalMs = 250): Promise<void> {
     await this.#call({ cmd: 'monitor', urls, file, intervalMs }, 5000);
+  }
+
+  /**
+   * Records every url's `GET /events` stream into `file` (JSON lines; client/agent.mjs says what they
+   * hold), reconnecting while the url is listed. A new call replaces the list.
+   */
+  async record(urls: string[], file: string): Promise<void> {
+    await this.#call({ cmd: 'record', urls, file }, 5000);
+  }
+
+  async unrecord(): Promise<void> {
+    await this.#call({ cmd: 'unrecord' }, 5000);
   }
 
   async unmonitor(): Promise<void> {

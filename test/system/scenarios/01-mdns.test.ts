@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Scenario } from '../scenario.js';
+import { expectRules } from '../expect-rules.js';
+import { BASE_OPS } from '../lab/scale.js';
 
 let s: Scenario;
 beforeAll(async () => {
@@ -17,7 +19,8 @@ test('five hosts on mDNS form one cluster, and a host added later joins it', asy
   const names = ['n1', 'n2', 'n3', 'n4', 'n5'];
   await Promise.all(names.map((n) => s.startNode(n, { discovery: 'mdns' })));
   await s.waitConverged();
-  await s.load('client1', { durationMs: 8000 });
+  await s.load('client1', {});
+  await s.runOps(300); // load phase before the join
   s.faultBegins('n6 joins');
   await s.startNode('n6', { discovery: 'mdns' });
   s.faultEnds();
@@ -28,8 +31,9 @@ test('five hosts on mDNS form one cluster, and a host added later joins it', asy
       .map((n) => n.name)
       .sort(),
   ).toEqual([...names, 'n6']);
-  const report = await s.finish();
+  const report = await s.finish({ ops: BASE_OPS });
   expect(report.lotsDiffer).toEqual([]);
   expect(report.check.violations).toEqual([]);
+  expectRules(report);
   expect(report.figures.lost).toBe(0);
 });

@@ -6,10 +6,12 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { DNS_IP, Scenario } from '../scenario.js';
+import { expectRules } from '../expect-rules.js';
 import { SERVICE, SRV_NAME } from '../lab/dns.js';
 import { stopWatch, watchDials } from '../lab/faults.js';
 import { LAB_TIMING, NODE_PORT, type NodeSpec } from '../lab/nodes.js';
 import { delay } from '../lab/sh.js';
+import { BASE_OPS } from '../lab/scale.js';
 
 let s: Scenario;
 beforeAll(async () => {
@@ -32,7 +34,8 @@ async function addPod(name: string, spec: NodeSpec) {
 test('pods find each other through the cluster DNS only; added pods join, removed pods are not dialled', async () => {
   await Promise.all([addPod('pod-a', viaResolvConf), addPod('pod-b', viaServer), addPod('pod-c', viaSrv)]);
   await s.waitConverged();
-  await s.load('client1', { durationMs: 10_000 });
+  await s.load('client1', {});
+  await s.runOps(250); // load phase before the first change
 
   s.faultBegins('pod-d added to DNS');
   await addPod('pod-d', viaResolvConf);
@@ -63,7 +66,7 @@ test('pods find each other through the cluster DNS only; added pods join, remove
   await stopWatch(s.lab);
   expect(dials).toBe(0);
 
-  const report = await s.finish();
+  const report = await s.finish({ ops: BASE_OPS });
   expect(
     s
       .live()
@@ -72,5 +75,6 @@ test('pods find each other through the cluster DNS only; added pods join, remove
   ).toEqual(['pod-a', 'pod-c', 'pod-d']);
   expect(report.lotsDiffer).toEqual([]);
   expect(report.check.violations).toEqual([]);
+  expectRules(report);
   expect(report.figures.lost).toBe(0);
 });

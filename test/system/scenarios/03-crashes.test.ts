@@ -6,8 +6,9 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Scenario } from '../scenario.js';
+import { expectRules } from '../expect-rules.js';
 import { crashHost, killNode } from '../lab/faults.js';
-import { delay } from '../lab/sh.js';
+import { BASE_OPS } from '../lab/scale.js';
 
 let s: Scenario;
 beforeAll(async () => {
@@ -20,16 +21,16 @@ afterAll(async () => {
 test('a process crash of the busiest node, then a host crash of another, lose no acknowledged write', async () => {
   await s.startStatic(['n1', 'n2', 'n3', 'n4', 'n5']);
   await s.waitConverged();
-  await s.load('client1', { durationMs: 16_000 });
-  await s.load('client2', { durationMs: 16_000 });
-  await delay(3000); // load phase before the first fault
+  await s.load('client1', {});
+  await s.load('client2', {});
+  await s.runOps(250); // load phase before the first fault
 
   const busiest = await s.busiest();
   s.faultBegins(`SIGKILL ${busiest.name} (busiest)`);
   await killNode(busiest);
   s.faultEnds();
   await s.waitConverged();
-  await delay(3000); // load phase between the faults
+  await s.runOps(250); // load phase between the faults
 
   const victim = await s.busiest();
   s.faultBegins(`host crash ${victim.name}`);
@@ -37,9 +38,10 @@ test('a process crash of the busiest node, then a host crash of another, lose no
   s.faultEnds();
   await s.waitConverged();
 
-  const report = await s.finish();
+  const report = await s.finish({ ops: BASE_OPS });
   expect(s.live()).toHaveLength(3);
   expect(report.lotsDiffer).toEqual([]);
   expect(report.check.violations).toEqual([]);
+  expectRules(report);
   expect(report.figures.lost).toBe(0);
 });

@@ -8,8 +8,9 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Scenario } from '../scenario.js';
+import { expectRules } from '../expect-rules.js';
 import { cutPairs, heal, partition } from '../lab/faults.js';
-import { delay } from '../lab/sh.js';
+import { BASE_OPS } from '../lab/scale.js';
 
 let s: Scenario;
 beforeAll(async () => {
@@ -26,31 +27,32 @@ test('a 3|2 partition with writes on both sides, then an asymmetric cut, converg
   const left = [n1, n2, n3];
   const right = [n4, n5];
   // One client per side, sending only to its side's nodes (the observer is on neither side).
-  await s.load('client1', { durationMs: 24_000, urls: s.urls(left) });
-  await s.load('client2', { durationMs: 24_000, urls: s.urls(right) });
+  await s.load('client1', { urls: s.urls(left) });
+  await s.load('client2', { urls: s.urls(right) });
   const c1 = s.lab.host('client1');
   const c2 = s.lab.host('client2');
-  await delay(2000); // load phase before the fault
+  await s.runOps(150); // load phase before the fault
 
-  s.faultBegins('partition n1,n2,n3 | n4,n5');
+  s.faultBegins('partition n1,n2,n3 | n4,n5', 'split');
   await partition(s.lab, [
     [...left.map((n) => n.host), c1],
     [...right.map((n) => n.host), c2],
   ]);
-  await delay(10_000); // the partition's length
+  await s.hold(10_000, 300); // the partition's length: past the failure timeout, under load
   await heal(s.lab);
   s.faultEnds();
   await s.waitConverged();
 
-  s.faultBegins('asymmetric cut n1-n2, n3 sees both');
+  s.faultBegins('asymmetric cut n1-n2, n3 sees both', 'split');
   await cutPairs(s.lab, [[n1.host, n2.host]]);
-  await delay(6000); // the cut's length
+  await s.hold(6000, 200); // the cut's length
   await heal(s.lab);
   s.faultEnds();
   await s.waitConverged();
 
-  const report = await s.finish();
+  const report = await s.finish({ ops: BASE_OPS });
   expect(report.lotsDiffer).toEqual([]);
   expect(report.check.violations).toEqual([]);
+  expectRules(report);
   expect(report.figures.lost).toBe(0);
 });

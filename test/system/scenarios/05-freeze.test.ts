@@ -5,9 +5,10 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Scenario } from '../scenario.js';
-import { freeze, thaw } from '../lab/faults.js';
+import { expectRules } from '../expect-rules.js';
 import { LAB_TIMING } from '../lab/nodes.js';
-import { delay, waitFor } from '../lab/sh.js';
+import { waitFor } from '../lab/sh.js';
+import { BASE_OPS } from '../lab/scale.js';
 
 let s: Scenario;
 beforeAll(async () => {
@@ -20,12 +21,11 @@ afterAll(async () => {
 test('a node frozen past the failure timeout rejoins when thawed, and each gate has one owner', async () => {
   await s.startStatic(['n1', 'n2', 'n3', 'n4', 'n5']);
   await s.waitConverged();
-  await s.load('client1', { durationMs: 14_000 });
-  await delay(2000); // load phase before the fault
+  await s.load('client1', {});
+  await s.runOps(300); // load phase before the fault
 
   const frozen = await s.busiest();
-  s.faultBegins(`SIGSTOP ${frozen.name}`);
-  freeze(frozen);
+  s.pause(frozen);
   // The others notice the silence: every one of them declares the frozen node dead and moves its gates.
   const others = s.live().filter((n) => n !== frozen);
   await waitFor(`${frozen.name} declared dead by every other node`, 4 * Number(LAB_TIMING.PARKING_FAILURE_TIMEOUT_MS) + 5000, async () => {
@@ -38,14 +38,14 @@ test('a node frozen past the failure timeout rejoins when thawed, and each gate 
     return dead ? true : undefined;
   });
   // Stay frozen a while longer under load (the rest of the cluster works without it), then thaw.
-  await delay(Number(LAB_TIMING.PARKING_FAILURE_TIMEOUT_MS));
-  thaw(frozen);
-  s.faultEnds();
+  await s.hold(Number(LAB_TIMING.PARKING_FAILURE_TIMEOUT_MS), 150);
+  s.resume(frozen);
   await s.waitConverged();
 
-  const report = await s.finish();
+  const report = await s.finish({ ops: BASE_OPS });
   expect(s.live()).toHaveLength(5);
   expect(report.lotsDiffer).toEqual([]);
   expect(report.check.violations).toEqual([]);
+  expectRules(report);
   expect(report.figures.lost).toBe(0);
 });

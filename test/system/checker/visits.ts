@@ -1,0 +1,224 @@
+/**
+ * Rules (a), (b) and (c) of issue 10 over what the nodes reported (`car:entered` / `car:left` on every
+ * node's event stream) and the clients' history, pure. The final lot is checked against the history
+ * by check-lot.ts; this adds what only the events show, at every moment of the run.
+ *
+ * What the events say. A node emits `car:entered` when a plate goes from no live visit to one (the
+ * car is that visit) and `car:left` when its last live visit goes (the car is that visit): events
+ * follow a plate in and out, not every visit (a second, concurrent visit of a plate already inside
+ * is not reported). So every check below is about plates going in and out, and the visits the events
+ * do show; what no event shows is left to the final lot.
+ *
+ * (a) never undone — `entry-undone`: a node saw a plate leave although an acknowledged entry of it
+ *     was made before and no exit that may remove that visit had been invoked; `exit-undone`: a visit
+ *     that an acknowledged exit returned was shown inside, then out, then inside again on one node
+ *     (Yjs never restores a deleted item: only a re-application does that).
+ * (b) at most once — `applied-twice`: every visit is the effect of one entry command. Visits that
+ *     carry their request tag (a `req` field on the car, hex: the entry's request id hashed as
+ *     src/crdt/visit-codec.ts `requestTag` does) are grouped by it: two visits of one id are one
+ *     command applied twice. Without the tag, the visits the events show are matched to commands:
+ *     an acknowledged entry explains exactly the visit it returned; an indeterminate one may explain
+ *     one visit of its plate made after it was invoked; a visit no command is left to explain was
+ *     applied twice (or by nobody).
+ * (c) honest answers — `ack-without-effect`: a 201 at whose answer its deciding node showed the
+ *     plate out while no exit that may remove it had been invoked, or a 200 exit during which no node
+ *     removed the plate (checked when every stream covered the operation); `shared-ack`: two entries acknowledged with one visit, or an exit acknowledged
+ *     with the visit an exit acknowledged before it had removed (outside network faults: it had
+ *     nothing left to remove); `dishonest-not-inside`: an exit refused with ERR_NOT_INSIDE although
+ *     an acknowledged entry of the plate completed before it was invoked, outside network faults,
+ *     and no exit of the plate may have removed that visit meanwhile (the ack promises that every
+ *     live peer, and so any later owner, has the entry).
+ * Times from two processes are compared with the benefit of SKEW_MS to the system (events.ts).
+ */
+import { createHash } from 'node:crypto';
+import type { Car } from '../../../src/types.js';
+import { carOf, covered, SKEW_MS, visitKey, type Life } from './events.js';
+import { sameCar, type Op, type Window } from './history.js';
+
+/** One violation of rules (a)-(c) found in the events. */
+export interface VisitViolation {
+  kind: 'entry-undone' | 'exit-undone' | 'applied-twice' | 'ack-without-effect' | 'shared-ack' | 'dishonest-not-inside';
+  plate: string;
+  message: string;
+  ops: Op[];
+}
+
+/** One `car:entered` / `car:left` a node reported. */
+export interface CarEvent {
+  node: string;
+  type: 'car:entered' | 'car:left';
+  car: Car & { req?: string };
+  t: number;
+  local: boolean;
+}
+
+/** The request tag of a request id, as visit-codec.ts stores it, in hex. */
+export function requestTagHex(id: string): string {
+  return createHash('sha256').update(id).digest().subarray(0, 8).toString('hex');
+}
+
+/** Every car event of every life, by plate, in time order. */
+export function carEvents(allLives: Life[]): Map<string, CarEvent[]> {
+  const byPlate = new Map<string, CarEvent[]>();
+  for (const life of allLives) {
+    for (const e of life.events) {
+      if (e.type !== 'car:entered' && e.type !== 'car:left') continue;
+      const car = carOf(e);
+      if (car === undefined) continue;
+      const list = byPlate.get(car.plate) ?? [];
+      list.push({ node: life.node, type: e.type, car, t: e.t, local: e.data.local === true });
+      byPlate.set(car.plate, list);
+    }
+  }
+  for (const list of byPlate.values()) list.sort((a, b) => a.t - b.t);
+  return byPlate;
+}
+
+function inWindow(start: number, end: number, windows: Window[]): boolean {
+  return windows.some((w) => start <= w.end && end >= w.start);
+}
+
+/** True when exit `x` may remove the visit of entry `v` (it had not completed before `v` began). */
+function mayRemove(v: Op, x: Op): boolean {
+  return v.invoke < (x.type === 'info' ? Number.POSITIVE_INFINITY : x.complete);
+}
+
+/** Augmenting-path matching of visits to the entry commands that may have made them. */
+function unmatched<V>(visits: V[], candidates: Map<V, Op[]>): V[] {
+  const owner = new Map<Op, V>();
+  const assign = (v: V, seen: Set<Op>): boolean => {
+    for (const op of candidates.get(v) ?? []) {
+      if (seen.has(op)) continue;
+      seen.add(op);
+      const other = owner.get(op);
+      if (other === undefined || assign(other, seen)) {
+        owner.set(op, v);
+        return true;
+      }
+    }
+    return false;
+  };
+  return visits.filter((v) => !assign(v, new Set()));
+}
+
+/**
+ * Checks rules (a)-(c) on the events of `allLives` against `history`. `splits` are the network
+ * faults (from their start to convergence), during which sides legitimately miss each other's writes.
+ */
+export function checkVisits(history: Op[], allLives: Life[], splits: Window[]): VisitViolation[] {
+  const events = carEvents(allLives);
+  const violations: VisitViolation[] = [];
+  const opsOf = new Map<string, Op[]>();
+  for (const op of history) opsOf.set(op.plate, [...(opsOf.get(op.plate) ?? []), op]);
+  const add = (kind: VisitViolation['kind'], plate: string, message: string) =>
+    violations.push({ kind, plate, message, ops: opsOf.get(plate) ?? [] });
+  const lifeOf = (node: string, t: number) => allLives.find((l) => l.node === node && l.start - SKEW_MS <= t && l.end >= t);
+  const everyLiveCovered = (from: number, to: number) =>
+    allLives.filter((l) => l.start < to && l.end > from).every((l) => covered(l, Math.max(from, l.start), Math.min(to, l.end)));
+
+  for (const [plate, ops] of opsOf) {
+    const list = events.get(plate) ?? [];
+    const entries = ops.filter((o) => o.op === 'entry');
+    const exits = ops.filter((o) => o.op === 'exit' && o.type !== 'fail');
+
+    // (a) a plate seen leaving with an acknowledged visit no invoked exit may remove.
+    for (const left of list.filter((e) => e.type === 'car:left')) {
+      const v = entries.find(
+        (o) =>
+          o.type === 'ok' &&
+          o.car !== undefined &&
+          o.car.enteredAt <= left.t &&
+          list.some((e) => e.node === left.node && e.type === 'car:entered' && sameCar(e.car, o.car) && e.t <= left.t) &&
+          !exits.some((x) => x.invoke <= left.t + SKEW_MS && mayRemove(o, x)),
+      );
+      if (v !== undefined)
+        add(
+          'entry-undone',
+          plate,
+          `${left.node} showed ${plate} leaving, but entry ${v.id} was acknowledged and no exit may have removed it`,
+        );
+    }
+    // (a) a visit an acknowledged exit returned, shown inside, out, and inside again on one node.
+    for (const x of exits) {
+      if (x.type !== 'ok' || x.car === undefined) continue;
+      for (const node of new Set(list.map((e) => e.node))) {
+        const mine = list.filter((e) => e.node === node);
+        const first = mine.findIndex((e) => e.type === 'car:entered' && sameCar(e.car, x.car));
+        const out = first < 0 ? -1 : mine.findIndex((e, i) => i > first && e.type === 'car:left');
+        const again = out < 0 ? undefined : mine.find((e, i) => i > out && e.type === 'car:entered' && sameCar(e.car, x.car));
+        if (again !== undefined) add('exit-undone', plate, `the visit exit ${x.id} removed came back on ${node}`);
+      }
+    }
+
+    // (b) at most once.
+    const seen = new Map<string, CarEvent>();
+    for (const e of list) if (e.type === 'car:entered' && !seen.has(visitKey(e.car))) seen.set(visitKey(e.car), e);
+    const visits = [...seen.values()];
+    const tagged = visits.filter((e) => typeof e.car.req === 'string');
+    if (tagged.length > 0) {
+      const byTag = new Map<string, CarEvent[]>();
+      for (const e of tagged) byTag.set(e.car.req!, [...(byTag.get(e.car.req!) ?? []), e]);
+      for (const [tag, same] of byTag) {
+        if (same.length < 2) continue;
+        const op = ops.find((o) => requestTagHex(o.id) === tag);
+        add('applied-twice', plate, `request ${op?.id ?? tag} made ${same.length} visits: ${same.map((e) => visitKey(e.car)).join(', ')}`);
+      }
+    } else {
+      const candidates = new Map<CarEvent, Op[]>();
+      for (const e of visits) {
+        const exact = entries.filter((o) => o.type === 'ok' && sameCar(o.car, e.car));
+        const made = Math.min(e.t, e.car.enteredAt);
+        candidates.set(e, exact.length > 0 ? exact : entries.filter((o) => o.type === 'info' && o.invoke <= made + SKEW_MS));
+      }
+      const left = unmatched(visits, candidates);
+      if (left.length > 0)
+        add(
+          'applied-twice',
+          plate,
+          `${left.length} visit(s) no entry command is left to explain: ${left.map((e) => visitKey(e.car)).join(', ')}`,
+        );
+    }
+
+    // (c) 200/201 means the change is in the lot.
+    for (const op of ops) {
+      if (op.type !== 'ok' || op.car === undefined) continue;
+      if (op.op === 'entry') {
+        const decider = lifeOf(op.car.node, op.complete);
+        const last = list.filter((e) => e.node === op.car!.node && e.t <= op.complete + SKEW_MS && e.t >= op.invoke - SKEW_MS).pop();
+        const removable = exits.some((x) => x.invoke <= op.complete + SKEW_MS && mayRemove(op, x));
+        if (decider !== undefined && covered(decider, op.invoke, op.complete) && last?.type === 'car:left' && !removable)
+          add('ack-without-effect', plate, `entry ${op.id} was answered 201, but ${op.car.node} showed ${plate} out at the answer`);
+      } else if (everyLiveCovered(op.invoke, op.complete)) {
+        const removed = list.some((e) => e.type === 'car:left' && e.local && e.t >= op.invoke - SKEW_MS && e.t <= op.complete + SKEW_MS);
+        if (!removed) add('ack-without-effect', plate, `exit ${op.id} was answered 200, but no node removed ${plate} meanwhile`);
+      }
+    }
+    const okEntries = ops.filter((o) => o.op === 'entry' && o.type === 'ok' && o.car !== undefined);
+    for (let i = 0; i < okEntries.length; i++)
+      for (const other of okEntries.slice(i + 1))
+        if (sameCar(okEntries[i]!.car, other.car))
+          add('shared-ack', plate, `entries ${okEntries[i]!.id} and ${other.id} were both acknowledged with one visit`);
+    const okExits = exits.filter((o) => o.type === 'ok' && o.car !== undefined);
+    for (const a of okExits)
+      for (const b of okExits)
+        if (a !== b && sameCar(a.car, b.car) && b.invoke > a.complete + SKEW_MS && !inWindow(a.invoke, b.complete, splits))
+          add('shared-ack', plate, `exit ${b.id} was acknowledged with the visit exit ${a.id} had removed before it was invoked`);
+    // (c) ERR_NOT_INSIDE on a state that must include an acknowledged entry.
+    for (const x of ops) {
+      if (x.op !== 'exit' || x.type !== 'fail' || x.code !== 'ERR_NOT_INSIDE') continue;
+      const inside = okEntries.find(
+        (v) =>
+          v.complete + SKEW_MS < x.invoke &&
+          !inWindow(v.invoke, x.complete, splits) &&
+          !exits.some((o) => o !== x && o.invoke < x.complete && mayRemove(v, o)),
+      );
+      if (inside !== undefined)
+        add(
+          'dishonest-not-inside',
+          plate,
+          `exit ${x.id} was refused ERR_NOT_INSIDE, but entry ${inside.id} was acknowledged before it and no exit may have removed it`,
+        );
+    }
+  }
+  return violations;
+}

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createApiServer, type ApiServerOptions } from '../../src/api/server.js';
 import { systemClock } from '../../src/clock.js';
+import { ErrorCodes, type WireError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
 import { FakeParkingApi } from './fake-api.js';
@@ -72,8 +73,24 @@ export interface RawResponse {
   status: number;
   headers: IncomingHttpHeaders;
   text: string;
-  /** The body parsed as JSON (throws if it is not). */
-  json: any;
+  /** The body parsed as JSON (throws if it is not); cast or narrow it to the shape the route answers. */
+  json: unknown;
+}
+
+const KNOWN_CODES = new Set<unknown>(Object.values(ErrorCodes));
+
+/**
+ * The error of an error answer (`{ error: { code, message, details? } }`); throws, naming the body,
+ * when the body is not one (so a test reading `.code` of a success fails on the body it got).
+ */
+export function errorOf(res: RawResponse): WireError {
+  const error = (res.json as { error?: unknown } | null)?.error;
+  if (typeof error === 'object' && error !== null) {
+    const { code, message, details } = error as Record<string, unknown>;
+    const detailsOk = details === undefined || (typeof details === 'object' && details !== null);
+    if (KNOWN_CODES.has(code) && typeof message === 'string' && detailsOk) return error as WireError;
+  }
+  throw new Error(`expected an error answer, got ${res.status} ${res.text}`);
 }
 
 export interface RawRequest {

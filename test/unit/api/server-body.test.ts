@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { postJson, rawRequest, startTestApiServer, type TestApiServer } from '../../support/api-server.js';
+import type { Car } from '../../../src/types.js';
+import { errorOf, postJson, rawRequest, startTestApiServer, type TestApiServer } from '../../support/api-server.js';
 
 let s: TestApiServer;
 beforeEach(async () => {
@@ -17,7 +18,7 @@ describe('API body: content type', () => {
   it('no content type answers 415 ERR_UNSUPPORTED_MEDIA_TYPE', async () => {
     const res = await post('{"plate":"ABC","gate":1}', {});
     expect(res.status).toBe(415);
-    expect(res.json.error.code).toBe('ERR_UNSUPPORTED_MEDIA_TYPE');
+    expect(errorOf(res).code).toBe('ERR_UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('text/plain answers 415', async () => {
@@ -40,26 +41,27 @@ describe('API body: syntax', () => {
   it('malformed JSON answers 400 saying so', async () => {
     const res = await post('{"plate":"ABC",');
     expect(res.status).toBe(400);
-    expect(res.json.error).toMatchObject({ code: 'ERR_BAD_REQUEST', message: expect.stringMatching(/^malformed JSON/) });
+    // `as unknown`: vitest types its asymmetric matchers (expect.any, expect.stringMatching, ...) as `any`.
+    expect(errorOf(res)).toMatchObject({ code: 'ERR_BAD_REQUEST', message: expect.stringMatching(/^malformed JSON/) as unknown });
   });
 
   it('an empty body answers 400 saying it is empty', async () => {
     const res = await post('');
     expect(res.status).toBe(400);
-    expect(res.json.error.message).toMatch(/empty/);
+    expect(errorOf(res).message).toMatch(/empty/);
   });
 
   it('bytes that are not UTF-8 answer 400', async () => {
     const res = await post(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
     expect(res.status).toBe(400);
-    expect(res.json.error.message).toMatch(/UTF-8/);
+    expect(errorOf(res).message).toMatch(/UTF-8/);
   });
 
   it('a JSON value that is not an object answers 400', async () => {
     for (const body of ['[]', 'null', '"ABC"', '42']) {
       const res = await post(body);
       expect(res.status, body).toBe(400);
-      expect(res.json.error.message, body).toMatch(/JSON object/);
+      expect(errorOf(res).message, body).toMatch(/JSON object/);
     }
   });
 
@@ -82,27 +84,27 @@ describe('API body: fields', () => {
   ])('%s answers 400 ERR_BAD_REQUEST naming the field', async (_name, body, field, message) => {
     const res = await postJson(s.url, '/entries', body);
     expect(res.status).toBe(400);
-    expect(res.json.error).toMatchObject({ code: 'ERR_BAD_REQUEST', message: expect.stringMatching(message), details: { field } });
+    expect(errorOf(res)).toMatchObject({ code: 'ERR_BAD_REQUEST', message: expect.stringMatching(message) as unknown, details: { field } });
     expect(s.api.calls).toHaveLength(0);
   });
 
   it('a __proto__ key is refused as an unknown field, not merged', async () => {
     const res = await post('{"plate":"ABC","gate":1,"__proto__":{"x":1}}');
     expect(res.status).toBe(400);
-    expect(res.json.error.details).toEqual({ field: '__proto__' });
+    expect(errorOf(res).details).toEqual({ field: '__proto__' });
   });
 
   it('an empty plate reaches the api, whose rules refuse it as ERR_INVALID_PLATE', async () => {
     const res = await postJson(s.url, '/entries', { plate: '', gate: 1 });
     expect(s.api.calls[0]?.plate).toBe('');
-    expect(res.json.error.code).toBe('ERR_INVALID_PLATE');
+    expect(errorOf(res).code).toBe('ERR_INVALID_PLATE');
   });
 
   it('whitespace in the plate passes through unchanged to the api, whose rules normalize it', async () => {
     const res = await postJson(s.url, '/entries', { plate: 'ab\n c', gate: 1 });
     expect(s.api.calls[0]?.plate).toBe('ab\n c');
     expect(res.status).toBe(201);
-    expect(res.json.plate).toBe('AB C');
+    expect((res.json as Car).plate).toBe('AB C');
   });
 
   it('a 64-character plate reaches the api', async () => {
@@ -116,7 +118,7 @@ describe('API body: fields', () => {
       const res = await postJson(s.url, '/entries', { plate, gate: 1 });
       expect(s.api.calls[0]?.plate, JSON.stringify(plate)).toBe(plate);
       expect(res.status).toBe(400);
-      expect(res.json.error.code).toBe('ERR_INVALID_PLATE');
+      expect(errorOf(res).code).toBe('ERR_INVALID_PLATE');
     }
   });
 });
@@ -125,7 +127,7 @@ describe('API body: size limit', () => {
   it('a 1 MiB body answers 413 and closes the connection, and the server answers the next request', async () => {
     const res = await post(Buffer.alloc(1024 * 1024, 0x20));
     expect(res.status).toBe(413);
-    expect(res.json.error).toMatchObject({ code: 'ERR_PAYLOAD_TOO_LARGE', details: { limit: 64 * 1024 } });
+    expect(errorOf(res)).toMatchObject({ code: 'ERR_PAYLOAD_TOO_LARGE', details: { limit: 64 * 1024 } });
     expect(res.headers.connection).toBe('close');
     expect((await postJson(s.url, '/entries', { plate: 'ABC', gate: 1 })).status).toBe(201);
   });
@@ -196,7 +198,7 @@ describe('API body: size limit', () => {
     try {
       const res = await postJson(small.url, '/entries', { plate: 'ABCDEFGHIJ', gate: 1 });
       expect(res.status).toBe(413);
-      expect(res.json.error.details).toEqual({ limit: 16 });
+      expect(errorOf(res).details).toEqual({ limit: 16 });
     } finally {
       await small.close();
     }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GateUnavailableError, NodeStoppingError, NodeUnreachableError, ParkingError, ErrorCodes } from '../../../src/errors.js';
 import { INTERNAL_MESSAGE } from '../../../src/api/reply.js';
-import { postJson, rawRequest, startTestApiServer, type TestApiServer } from '../../support/api-server.js';
+import { errorOf, postJson, rawRequest, startTestApiServer, type TestApiServer } from '../../support/api-server.js';
 
 let s: TestApiServer;
 beforeEach(async () => {
@@ -15,20 +15,21 @@ describe('API commands: refusals from the lot keep their code and map to a statu
   it('an invalid plate answers 400 ERR_INVALID_PLATE', async () => {
     const res = await postJson(s.url, '/entries', { plate: 'no/slashes', gate: 1 });
     expect(res.status).toBe(400);
-    expect(res.json.error).toMatchObject({ code: 'ERR_INVALID_PLATE', message: expect.stringContaining('invalid plate') });
+    // `as unknown`: vitest types its asymmetric matchers (expect.any, expect.stringMatching, ...) as `any`.
+    expect(errorOf(res)).toMatchObject({ code: 'ERR_INVALID_PLATE', message: expect.stringContaining('invalid plate') as unknown });
   });
 
   it('an unknown gate answers 400 ERR_UNKNOWN_GATE with details', async () => {
     const res = await postJson(s.url, '/entries', { plate: 'ABC', gate: 9 });
     expect(res.status).toBe(400);
-    expect(res.json.error).toMatchObject({ code: 'ERR_UNKNOWN_GATE', details: { gate: 9, gates: 4 } });
+    expect(errorOf(res)).toMatchObject({ code: 'ERR_UNKNOWN_GATE', details: { gate: 9, gates: 4 } });
   });
 
   it('a car already inside answers 409 ERR_ALREADY_INSIDE', async () => {
     await postJson(s.url, '/entries', { plate: 'ABC', gate: 1 });
     const res = await postJson(s.url, '/entries', { plate: 'abc', gate: 2 });
     expect(res.status).toBe(409);
-    expect(res.json.error.code).toBe('ERR_ALREADY_INSIDE');
+    expect(errorOf(res).code).toBe('ERR_ALREADY_INSIDE');
   });
 
   it('a full lot answers 409 ERR_LOT_FULL', async () => {
@@ -36,13 +37,13 @@ describe('API commands: refusals from the lot keep their code and map to a statu
     await postJson(s.url, '/entries', { plate: 'A2', gate: 1 });
     const res = await postJson(s.url, '/entries', { plate: 'A3', gate: 1 });
     expect(res.status).toBe(409);
-    expect(res.json.error).toMatchObject({ code: 'ERR_LOT_FULL', details: { spaces: 2, occupied: 2 } });
+    expect(errorOf(res)).toMatchObject({ code: 'ERR_LOT_FULL', details: { spaces: 2, occupied: 2 } });
   });
 
   it('an exit of a car not inside answers 409 ERR_NOT_INSIDE', async () => {
     const res = await postJson(s.url, '/exits', { plate: 'GHOST', gate: 1 });
     expect(res.status).toBe(409);
-    expect(res.json.error.code).toBe('ERR_NOT_INSIDE');
+    expect(errorOf(res).code).toBe('ERR_NOT_INSIDE');
   });
 
   it.each([
@@ -53,7 +54,7 @@ describe('API commands: refusals from the lot keep their code and map to a statu
     s.api.fail = err;
     const res = await postJson(s.url, '/entries', { plate: 'ABC', gate: 2 });
     expect(res.status).toBe(503);
-    expect(res.json.error.code).toBe(code);
+    expect(errorOf(res).code).toBe(code);
   });
 });
 
@@ -78,7 +79,7 @@ describe('API commands: unexpected failures', () => {
     s.api.fail = new ParkingError(ErrorCodes.LOT_FULL, 'full', { spaces: 2n });
     const res = await rawRequest(s.url, { path: '/lot' });
     expect(res.status).toBe(500);
-    expect(res.json.error.code).toBe('ERR_INTERNAL');
+    expect(errorOf(res).code).toBe('ERR_INTERNAL');
   });
 
   it('a rejected non-Error value answers 500 too', async () => {
@@ -90,7 +91,7 @@ describe('API commands: unexpected failures', () => {
     s.api.fail = new ParkingError(ErrorCodes.PROTOCOL, 'peer sent garbage: internals');
     const res = await rawRequest(s.url, { path: '/status' });
     expect(res.status).toBe(500);
-    expect(res.json.error).toEqual({ code: 'ERR_INTERNAL', message: INTERNAL_MESSAGE });
+    expect(errorOf(res)).toEqual({ code: 'ERR_INTERNAL', message: INTERNAL_MESSAGE });
   });
 
   it('a readiness check that throws answers 500, not a crash', async () => {
@@ -132,7 +133,7 @@ describe('API commands: Idempotency-Key', () => {
   it('longer than 128 characters answers 400 naming the header, and the api is not called', async () => {
     const res = await postJson(s.url, '/entries', { plate: 'ABC', gate: 1 }, { 'idempotency-key': 'k'.repeat(129) });
     expect(res.status).toBe(400);
-    expect(res.json.error).toMatchObject({ code: 'ERR_BAD_REQUEST', details: { field: 'Idempotency-Key' } });
+    expect(errorOf(res)).toMatchObject({ code: 'ERR_BAD_REQUEST', details: { field: 'Idempotency-Key' } });
     expect(s.api.calls).toHaveLength(0);
   });
 
@@ -140,6 +141,6 @@ describe('API commands: Idempotency-Key', () => {
     // Node only lets latin1 through in header values; é arrives as one byte above 0x7e.
     const res = await postJson(s.url, '/entries', { plate: 'ABC', gate: 1 }, { 'idempotency-key': 'caf\u00e9' });
     expect(res.status).toBe(400);
-    expect(res.json.error.code).toBe('ERR_BAD_REQUEST');
+    expect(errorOf(res).code).toBe('ERR_BAD_REQUEST');
   });
 });

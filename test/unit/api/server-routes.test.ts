@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { postJson, rawRequest, startTestApiServer, type TestApiServer } from '../../support/api-server.js';
+import type { ClusterView } from '../../../src/types.js';
+import { errorOf, postJson, rawRequest, startTestApiServer, type TestApiServer } from '../../support/api-server.js';
 
 let s: TestApiServer;
 beforeEach(async () => {
@@ -14,7 +15,8 @@ describe('API routes: success answers', () => {
     const res = await postJson(s.url, '/entries', { plate: 'abc 123', gate: 1 });
     expect(res.status).toBe(201);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
-    expect(res.json).toEqual({ plate: 'ABC 123', gate: 1, enteredAt: expect.any(Number), node: 'fake' });
+    // `as unknown`: vitest types its asymmetric matchers (expect.any, expect.stringMatching, ...) as `any`.
+    expect(res.json).toEqual({ plate: 'ABC 123', gate: 1, enteredAt: expect.any(Number) as unknown, node: 'fake' });
   });
 
   it('POST /exits answers 200 with the exit result', async () => {
@@ -22,9 +24,9 @@ describe('API routes: success answers', () => {
     const res = await postJson(s.url, '/exits', { plate: 'ABC 123', gate: 3 });
     expect(res.status).toBe(200);
     expect(res.json).toEqual({
-      car: { plate: 'ABC 123', gate: 1, enteredAt: expect.any(Number), node: 'fake' },
+      car: { plate: 'ABC 123', gate: 1, enteredAt: expect.any(Number) as unknown, node: 'fake' },
       gate: 3,
-      exitedAt: expect.any(Number),
+      exitedAt: expect.any(Number) as unknown,
       stayMs: 1000,
     });
   });
@@ -40,7 +42,7 @@ describe('API routes: success answers', () => {
     const res = await rawRequest(s.url, { path: '/cluster' });
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ self: 'fake', members: [{ name: 'fake', status: 'alive' }] });
-    expect(res.json.gates).toHaveLength(4);
+    expect((res.json as ClusterView).gates).toHaveLength(4);
   });
 
   it('GET /status answers 200 with the node status', async () => {
@@ -120,14 +122,14 @@ describe('API routes: unknown paths and methods', () => {
   it('an unknown path answers 404 ERR_NOT_FOUND', async () => {
     const res = await rawRequest(s.url, { path: '/nope' });
     expect(res.status).toBe(404);
-    expect(res.json.error.code).toBe('ERR_NOT_FOUND');
+    expect(errorOf(res).code).toBe('ERR_NOT_FOUND');
   });
 
   it('a known path with the wrong method answers 405 with an Allow header', async () => {
     const res = await rawRequest(s.url, { method: 'GET', path: '/entries' });
     expect(res.status).toBe(405);
     expect(res.headers.allow).toBe('POST');
-    expect(res.json.error.code).toBe('ERR_METHOD_NOT_ALLOWED');
+    expect(errorOf(res).code).toBe('ERR_METHOD_NOT_ALLOWED');
   });
 
   it('POST on a GET route answers 405 allowing GET and HEAD, without reading the body', async () => {

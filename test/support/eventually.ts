@@ -47,10 +47,13 @@ export async function eventually<T>(condition: () => T | Promise<T>, options: Ev
   }
 }
 
-/** Anything with on/off, typed loosely: node:events emitters and the project's typed emitters. */
+/**
+ * Anything with on/off: node:events emitters and the project's typed emitters. The listener takes
+ * its arguments as `unknown`; the caller of `nextEvent` says what they are with `T`.
+ */
 interface Listenable {
-  on(event: string, listener: (...args: any[]) => void): unknown;
-  off(event: string, listener: (...args: any[]) => void): unknown;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 
 /**
@@ -64,7 +67,9 @@ export function nextEvent<T extends unknown[]>(
   options: EventuallyOptions = {},
 ): Promise<T> {
   let seen: T | undefined;
-  const listener = (...args: T): void => {
+  const listener = (...received: unknown[]): void => {
+    // `T` is the caller's word for what this event carries (`nextEvent<[PeerLink]>(transport, 'link:up')`).
+    const args = received as T;
     if (seen === undefined && accept(...args)) seen = args;
   };
   emitter.on(event, listener);

@@ -46,7 +46,8 @@ describe('parking client commands', () => {
     const r = await cli(['track-entry', 'ABC 123', '3', '--json']);
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
-    expect(JSON.parse(r.stdout)).toEqual({ plate: 'ABC 123', gate: 3, node: 'n1', enteredAt: expect.any(Number) });
+    // `as unknown`: vitest types its asymmetric matchers (expect.any, expect.stringMatching, ...) as `any`.
+    expect(JSON.parse(r.stdout)).toEqual({ plate: 'ABC 123', gate: 3, node: 'n1', enteredAt: expect.any(Number) as unknown });
   });
 
   it('--json on a refusal prints the error JSON on stderr and nothing on stdout', async () => {

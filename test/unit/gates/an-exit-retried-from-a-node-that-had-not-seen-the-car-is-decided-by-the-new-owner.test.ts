@@ -3,6 +3,7 @@
  * is decided by the new owner (not refused with the empty list of visits the sender saw).
  */
 import { afterEach, expect, it } from 'vitest';
+import type { ParkingError } from '../../../src/errors.js';
 import { chooseNode } from '../../../src/gates/placement.js';
 import { meshed, memoryCluster, type MemoryCluster } from '../../support/memory-cluster.js';
 let cluster: MemoryCluster | undefined;
@@ -33,7 +34,7 @@ it('Retry_AnExitRetriedFromAForwarderThatHadNotSeenTheCarIsDecidedByTheNewOwner'
   const r = await clock.run(
     exit.then(
       (v) => ({ ok: v }),
-      (e) => ({ err: e.code }),
+      (e: unknown) => ({ err: (e as ParkingError).code }),
     ),
     10_000,
   );

@@ -2,8 +2,40 @@
  * The markdown table of docs/performance.md, from a results report: each figure with its target and
  * the Elixir stack's anchor beside it (delta_crdt_ex 0.6.4 on this machine, November 2026; docs/performance.md).
  */
+import type { CatchUpResult } from '../scenarios/catch-up.js';
+import type { FailoverResult } from '../scenarios/failover.js';
+import type { GrowthResult } from '../scenarios/growth.js';
+import type { LatencyResult } from '../scenarios/latency.js';
+import type { ThroughputResult, ThroughputRun } from '../scenarios/throughput.js';
+import type { WireResult } from '../scenarios/wire.js';
 
-type Obj = Record<string, any>;
+/** A results report of bench/run.ts, as far as the table reads it. */
+export interface BenchReport {
+  preset: string;
+  repeats: number;
+  totalSeconds: number;
+  /** The machine (run.ts `machine()`): read as {@link Machine}. */
+  machine?: Record<string, unknown>;
+  /** Each scenario's result under its name: read as {@link ScenarioResults}; one left out by --only is absent. */
+  results?: Record<string, unknown>;
+}
+
+/** What each scenario returns, under the name run.ts files it by. */
+interface ScenarioResults {
+  latency: LatencyResult;
+  throughput: ThroughputResult;
+  wire: WireResult;
+  failover: FailoverResult;
+  catchup: CatchUpResult;
+  growth: GrowthResult;
+}
+
+interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+}
 
 function n(value: unknown, digits = 1): string {
   if (typeof value !== 'number' || !Number.isFinite(value)) return '-';
@@ -18,8 +50,14 @@ function verdict(ok: boolean | undefined): string {
   return ok === undefined ? '' : ok ? ' ✅' : ' ❌';
 }
 
-export function renderTable(report: Obj): string {
-  const r: Obj = report.results ?? {};
+/** `value < limit`; a figure that is missing (its scenario not run) is not below anything. */
+function below(value: number | undefined, limit: number): boolean {
+  return value !== undefined && value < limit;
+}
+
+/** The markdown table, then one line saying the preset, the repeats and the machine. */
+export function renderTable(report: BenchReport): string {
+  const r = (report.results ?? {}) as Partial<ScenarioResults>;
   const rows: string[][] = [];
   const add = (what: string, figure: string, target = '', anchor = ''): void => void rows.push([what, figure, target, anchor]);
 
@@ -38,7 +76,7 @@ export function renderTable(report: Obj): string {
   }
   const t = r.throughput;
   if (t !== undefined) {
-    const row = (label: string, m: Obj, target = '', anchor = ''): void =>
+    const row = (label: string, m: ThroughputRun, target = '', anchor = ''): void =>
       add(
         `${label} (${t.concurrency} in flight)`,
         `${n(m.opsPerSec, 0)} ops/s, p50 ${n(m.p50, 2)} ms, p99 ${n(m.p99, 2)} ms, ${n(m.cpuSecPer1kOps, 3)} CPU s / 1k ops, errors ${n(m.errors, 0)}`,
@@ -67,13 +105,13 @@ export function renderTable(report: Obj): string {
     add(
       'wire, spaced writes (3 nodes): bytes per write per peer, SYNC+ACK / all types',
       `${n(m.spacedSyncPerOpPerPeer)} / ${n(m.spacedAllPerOpPerPeer)} B`,
-      `< 100 B${verdict(m.spacedAllPerOpPerPeer < 100)}`,
+      `< 100 B${verdict(below(m.spacedAllPerOpPerPeer, 100))}`,
       '~2,400-2,900 B per write per peer',
     );
     add(
       'wire, under load (3 nodes, all to one): bytes per op per peer, SYNC+ACK / all types',
       `${n(m.loadSyncPerOpPerPeer)} / ${n(m.loadAllPerOpPerPeer)} B`,
-      `< 100 B${verdict(m.loadAllPerOpPerPeer < 100)}`,
+      `< 100 B${verdict(below(m.loadAllPerOpPerPeer, 100))}`,
     );
     add(
       `  next to: one op's Yjs delta; full state after ${n(w.replayedOps, 0)} ops; full-state gossip per op per peer`,
@@ -132,6 +170,6 @@ export function renderTable(report: Obj): string {
   }
   const header = '| what | figure (median) | target | Elixir anchor |\n|---|---|---|---|';
   const body = rows.map((row) => `| ${row.join(' | ')} |`).join('\n');
-  const m: Obj = report.machine ?? {};
+  const m = (report.machine ?? {}) as Partial<Machine>;
   return `${header}\n${body}\n\n${report.preset} run, ${report.repeats} repeat(s), ${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, Node ${m.node}, ${report.totalSeconds} s in all.`;
 }

@@ -44,7 +44,7 @@ async function oneRun(ctx: BenchContext, signal: Signal, repeat: number): Promis
             const d = ev.data as { gate: number; to: string | null; at: number };
             if (d.to === null || d.to === victimName) return;
             let m = moved.get(d.gate);
-            if (m === undefined) moved.set(d.gate, (m = new Map()));
+            if (m === undefined) moved.set(d.gate, (m = new Map<BenchNode, number>()));
             if (!m.has(s)) m.set(s, d.at);
           },
           ['gate:moved'],

@@ -60,32 +60,6 @@ export default tseslint.config(
     },
   },
   {
-    // Not yet converted: these files read parsed JSON (HTTP bodies, result files) as `any`. Each is to
-    // read it as `unknown` with the type from src/types.ts or src/errors.ts, as test/integration,
-    // test/deploy and test/system do, and leave this list; nothing is added to it. The rules stay on
-    // everywhere else: an `any` read is where a misspelt field passes unnoticed.
-    files: [
-      'bench/lib/table.ts',
-      'bench/scenarios/failover.ts',
-      'test/support/api-server.ts',
-      'test/support/eventually.ts',
-      'test/unit/api/server-body.test.ts',
-      'test/unit/api/server-commands.test.ts',
-      'test/unit/api/server-hygiene.test.ts',
-      'test/unit/api/server-routes.test.ts',
-      'test/unit/cli/program.test.ts',
-      'test/unit/gates/an-exit-retried-from-a-node-that-had-not-seen-the-car-is-decided-by-the-new-owner.test.ts',
-    ],
-    rules: {
-      '@typescript-eslint/no-unsafe-member-access': 'off',
-      '@typescript-eslint/no-unsafe-assignment': 'off',
-      '@typescript-eslint/no-unsafe-argument': 'off',
-      '@typescript-eslint/no-unsafe-return': 'off',
-      '@typescript-eslint/no-unsafe-call': 'off',
-      '@typescript-eslint/no-explicit-any': 'off',
-    },
-  },
-  {
     // Plain JavaScript (this file, scripts/, the lab's load clients) is in no TypeScript project;
     // it runs on Node, whose globals it uses.
     files: ['**/*.js', '**/*.mjs'],

@@ -6,9 +6,13 @@ import { defineConfig } from 'vitest/config';
  * package): a machine without them fails at once, naming what to install. One file at a time: every
  * scenario owns the whole lab (its namespaces, subnet and guard route), and a scenario's own start-up
  * cleans any leftovers by the lab's prefix. Scenarios waiting for the issue 10 mechanisms run only
- * with PKLAB_PENDING=1 (docs/system-tests.md).
+ * with PKLAB_PENDING=1, the 10-minute soak of mixed faults only with PKLAB_SOAK=1
+ * (docs/system-tests.md).
  */
-const pending = ['test/system/scenarios/pending/**/*.test.ts'];
+const excluded = [
+  ...(process.env.PKLAB_PENDING === '1' ? [] : ['test/system/scenarios/pending/**']),
+  ...(process.env.PKLAB_SOAK === '1' ? [] : ['test/system/scenarios/soak/**']),
+];
 
 export default defineConfig({
   test: {
@@ -27,7 +31,7 @@ export default defineConfig({
         test: {
           name: 'lab',
           include: ['test/system/scenarios/**/*.test.ts'],
-          exclude: process.env.PKLAB_PENDING === '1' ? [] : pending,
+          exclude: excluded,
           globalSetup: ['test/system/global-setup.ts'],
           fileParallelism: false,
           maxWorkers: 1,

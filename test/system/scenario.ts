@@ -190,13 +190,6 @@ export class Scenario {
     return Promise.all(names.map((n) => this.startNode(n, { discovery: 'static', peers, ...(env ? { env } : {}) })));
   }
 
-  /** The live node that runs gate `gate` now, by its own /status (undefined when none answers so). */
-  async runnerOf(gate: number): Promise<LabNode | undefined> {
-    const candidates = this.live();
-    const status = await this.agent.bodies<NodeStatus>(this.urls(candidates), '/status', 1500);
-    return candidates.find((_, i) => status[i]?.gatesOwned.includes(gate) === true);
-  }
-
   /** The live node that runs the most gates now (ties: the first by name). */
   async busiest(exclude: LabNode[] = []): Promise<LabNode> {
     const candidates = this.live().filter((n) => !exclude.includes(n));

@@ -10,8 +10,8 @@
  * - `at-most-once` (b): a command is applied at most once, whoever owns its gate when it is retried
  *   (visits.ts: applied-twice);
  * - `honest-answers` (c): 200/201 means the change is in the lot, ERR_NOT_INSIDE means the car is not
- *   inside in a state that includes every acknowledged write (visits.ts: ack-without-effect,
- *   shared-ack, dishonest-not-inside; check-lot.ts: ghost-car, phantom-exit);
+ *   inside in a state that includes every acknowledged write, a refusal has no effect (visits.ts:
+ *   ack-without-effect, refusal-with-effect, shared-ack, dishonest-not-inside; check-lot.ts: ghost-car, phantom-exit);
  * - `single-owner` (d): while the cluster is connected, at most one running owner per gate at every
  *   moment (ownership.ts).
  */
@@ -32,6 +32,7 @@ const RULE_OF: Record<VisitViolation['kind'] | LotCheck['violations'][number]['k
   'lots-differ': 'never-undone',
   'applied-twice': 'at-most-once',
   'ack-without-effect': 'honest-answers',
+  'refusal-with-effect': 'honest-answers',
   'shared-ack': 'honest-answers',
   'dishonest-not-inside': 'honest-answers',
   'ghost-car': 'honest-answers',

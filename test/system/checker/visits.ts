@@ -22,9 +22,12 @@
  *     applied twice (or by nobody).
  * (c) honest answers — `ack-without-effect`: a 201 at whose answer its deciding node showed the
  *     plate out while no exit that may remove it had been invoked, or a 200 exit during which no node
- *     removed the plate (checked when every stream covered the operation); `shared-ack`: two entries acknowledged with one visit, or an exit acknowledged
- *     with the visit an exit acknowledged before it had removed (outside network faults: it had
- *     nothing left to remove); `dishonest-not-inside`: an exit refused with ERR_NOT_INSIDE although
+ *     removed the plate (checked when every stream covered the operation); `refusal-with-effect`:
+ *     a plate left while no exit but a refused one was under way (a 4xx promises no effect: a first
+ *     attempt applied the command, and its retry answered ERR_NOT_INSIDE instead of the first
+ *     result or an unknown outcome); `shared-ack`: two entries acknowledged with one visit, or an
+ *     exit acknowledged with the visit an exit acknowledged before it had removed (outside network
+ *     faults: it had nothing left to remove); `dishonest-not-inside`: an exit refused with ERR_NOT_INSIDE although
  *     an acknowledged entry of the plate completed before it was invoked, outside network faults,
  *     and no exit of the plate may have removed that visit meanwhile (the ack promises that every
  *     live peer, and so any later owner, has the entry).
@@ -37,7 +40,8 @@ import { sameCar, type Op, type Window } from './history.js';
 
 /** One violation of rules (a)-(c) found in the events. */
 export interface VisitViolation {
-  kind: 'entry-undone' | 'exit-undone' | 'applied-twice' | 'ack-without-effect' | 'shared-ack' | 'dishonest-not-inside';
+  kind:
+    'entry-undone' | 'exit-undone' | 'applied-twice' | 'ack-without-effect' | 'refusal-with-effect' | 'shared-ack' | 'dishonest-not-inside';
   plate: string;
   message: string;
   ops: Op[];
@@ -121,22 +125,32 @@ export function checkVisits(history: Op[], allLives: Life[], splits: Window[]): 
     const entries = ops.filter((o) => o.op === 'entry');
     const exits = ops.filter((o) => o.op === 'exit' && o.type !== 'fail');
 
-    // (a) a plate seen leaving with an acknowledged visit no invoked exit may remove.
-    for (const left of list.filter((e) => e.type === 'car:left')) {
-      const v = entries.find(
-        (o) =>
-          o.type === 'ok' &&
-          o.car !== undefined &&
-          o.car.enteredAt <= left.t &&
-          list.some((e) => e.node === left.node && e.type === 'car:entered' && sameCar(e.car, o.car) && e.t <= left.t) &&
-          !exits.some((x) => x.invoke <= left.t + SKEW_MS && mayRemove(o, x)),
+    const withEffect = new Set<Op>();
+    // (a) a plate seen leaving with an acknowledged visit no invoked exit may remove; (c) when an
+    // exit refused with ERR_NOT_INSIDE was under way then, that refusal had an effect.
+    for (const v of entries) {
+      if (v.type !== 'ok' || v.car === undefined) continue;
+      const gone = list.filter(
+        (left) =>
+          left.type === 'car:left' &&
+          list.some((e) => e.node === left.node && e.type === 'car:entered' && sameCar(e.car, v.car) && e.t <= left.t) &&
+          !exits.some((x) => x.invoke <= left.t + SKEW_MS && mayRemove(v, x)),
       );
-      if (v !== undefined)
+      const first = gone[0];
+      if (first === undefined) continue;
+      const nodes = [...new Set(gone.map((e) => e.node))].join(',');
+      const refused = ops.find(
+        (x) => x.op === 'exit' && x.type === 'fail' && x.invoke <= first.t + SKEW_MS && x.complete >= first.t - SKEW_MS,
+      );
+      if (refused !== undefined) {
+        withEffect.add(refused);
         add(
-          'entry-undone',
+          'refusal-with-effect',
           plate,
-          `${left.node} showed ${plate} leaving, but entry ${v.id} was acknowledged and no exit may have removed it`,
+          `exit ${refused.id} was refused ${refused.code ?? ''}, but ${plate} left meanwhile (the visit of entry ${v.id}, on ${nodes}) and no other exit may have removed it`,
         );
+      } else
+        add('entry-undone', plate, `${nodes} showed ${plate} leaving, but entry ${v.id} was acknowledged and no exit may have removed it`);
     }
     // (a) a visit an acknowledged exit returned, shown inside, out, and inside again on one node.
     for (const x of exits) {
@@ -205,7 +219,7 @@ export function checkVisits(history: Op[], allLives: Life[], splits: Window[]): 
           add('shared-ack', plate, `exit ${b.id} was acknowledged with the visit exit ${a.id} had removed before it was invoked`);
     // (c) ERR_NOT_INSIDE on a state that must include an acknowledged entry.
     for (const x of ops) {
-      if (x.op !== 'exit' || x.type !== 'fail' || x.code !== 'ERR_NOT_INSIDE') continue;
+      if (x.op !== 'exit' || x.type !== 'fail' || x.code !== 'ERR_NOT_INSIDE' || withEffect.has(x)) continue;
       const inside = okEntries.find(
         (v) =>
           v.complete + SKEW_MS < x.invoke &&

@@ -61,6 +61,14 @@ export async function cutPairs(lab: Lab, pairs: [Host, Host][]): Promise<void> {
   await replaceTable(lab, PARTITION_TABLE, dropRules(pairs));
 }
 
+/**
+ * One-way loss: every frame from `from` to `to` is dropped, the other direction passes (a dying
+ * host's NIC, a broken cable pair). Healed by {@link heal}.
+ */
+export async function dropOneWay(lab: Lab, from: Host, to: Host): Promise<void> {
+  await replaceTable(lab, PARTITION_TABLE, `    iifname "${from.port}" oifname "${to.port}" drop\n`);
+}
+
 /** Heals every partition and cut. */
 export async function heal(lab: Lab): Promise<void> {
   await lab.inSwitch(['nft', 'delete', 'table', 'bridge', PARTITION_TABLE]).catch(() => undefined);

@@ -151,3 +151,17 @@ describe('honest answers', () => {
     expect(kinds(history, [ev('n1', 'car:entered', c, 101, true), ev('n1', 'car:left', c, 160, true)])).toEqual([]);
   });
 });
+
+describe('a refusal has no effect', () => {
+  test('a plate leaving while only a refused exit was under way is a refusal with an effect', () => {
+    const c = car(100);
+    const history = [op('entry', 99, 110, 'ok', { car: c }), op('exit', 200, 1700, 'fail', { code: 'ERR_NOT_INSIDE' })];
+    const lines = [
+      ev('n1', 'car:entered', c, 101, true),
+      ev('n2', 'car:entered', c, 102),
+      ev('n1', 'car:left', c, 230, true),
+      ev('n2', 'car:left', c, 231),
+    ];
+    expect(kinds(history, lines)).toEqual(['refusal-with-effect']);
+  });
+});

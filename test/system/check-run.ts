@@ -14,6 +14,8 @@ import { loadHistory, type Window } from './checker/history.js';
 import { checkSingleOwner, runsOf, type Disconnection } from './checker/ownership.js';
 import { formatRules, RULES } from './checker/rules.js';
 import { checkVisits } from './checker/visits.js';
+import { checkStallJudgements } from './checker/stall.js';
+import { LAB_TIMING } from './lab/nodes.js';
 import { RESULTS_DIR } from './scenario.js';
 
 const name = process.argv[2];
@@ -49,6 +51,7 @@ const rules = formatRules(
   checkLot(history, saved.lots?.[0]?.cars ?? [], windows),
   checkVisits(history, recorded, windows),
   checkSingleOwner(recorded, disconnections, saved.gates),
+  checkStallJudgements(recorded, disconnections, Number(LAB_TIMING.PARKING_FAILURE_TIMEOUT_MS)),
   t0,
 );
 for (const rule of RULES) console.log(`rule ${rule}: ${rules[rule].length} violation(s)\n${rules[rule].join('\n')}`);

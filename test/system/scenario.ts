@@ -10,7 +10,7 @@ import type { ClusterView, LotView, NodeStatus } from '../../src/types.js';
 import { Agent, CLIENT_DIR } from './lab/agent.js';
 import { ClusterDns } from './lab/dns.js';
 import { Lab, LAB_NET, type Host } from './lab/lab.js';
-import { NODE_PORT, ROOT, startNode, type LabNode, type NodeSpec } from './lab/nodes.js';
+import { LAB_TIMING, NODE_PORT, ROOT, startNode, type LabNode, type NodeSpec } from './lab/nodes.js';
 import { freeze, thaw } from './lab/faults.js';
 import type { LabProcess } from './lab/process.js';
 import { delay, waitFor } from './lab/sh.js';
@@ -22,6 +22,7 @@ import { loadHistory, type Op, type Window } from './checker/history.js';
 import { lives, loadEvents, type Life, type Mark } from './checker/events.js';
 import { checkSingleOwner, type Disconnection, type DoubleOwner } from './checker/ownership.js';
 import { checkVisits, type VisitViolation } from './checker/visits.js';
+import { checkStallJudgements } from './checker/stall.js';
 import { formatRules, RULES, type Rule } from './checker/rules.js';
 
 /** Load defaults: 4 sequential workers per client, at most 20 operations/s each. */
@@ -384,7 +385,8 @@ export class Scenario {
     const recorded = lives(loadEvents(join(this.workDir, 'events.jsonl')), this.marks);
     const doubleOwners = checkSingleOwner(recorded, this.disconnections, this.gates);
     const visitViolations = checkVisits(history, recorded, this.windows);
-    const rules = formatRules(check, visitViolations, doubleOwners, this.startedAt);
+    const stalls = checkStallJudgements(recorded, this.disconnections, Number(LAB_TIMING.PARKING_FAILURE_TIMEOUT_MS));
+    const rules = formatRules(check, visitViolations, doubleOwners, stalls, this.startedAt);
     const samples = readSamples(join(this.workDir, 'monitor.jsonl'));
     const occupancy = maxOccupancy(samples);
     const figures: Figures = {

@@ -13,15 +13,18 @@
  *   inside in a state that includes every acknowledged write, a refusal has no effect (visits.ts:
  *   ack-without-effect, refusal-with-effect, shared-ack, dishonest-not-inside; check-lot.ts: ghost-car, phantom-exit);
  * - `single-owner` (d): while the cluster is connected, at most one running owner per gate at every
- *   moment (ownership.ts).
+ *   moment (ownership.ts);
+ * - `stall-judgement` (e): a node that notices its own stall judges no peer until it has read what
+ *   they sent (stall.ts).
  */
 import type { LotCheck } from './check-lot.js';
 import { formatViolations } from './check-lot.js';
 import { formatOp } from './history.js';
 import type { DoubleOwner } from './ownership.js';
+import type { StallJudgement } from './stall.js';
 import type { VisitViolation } from './visits.js';
 
-export const RULES = ['never-undone', 'at-most-once', 'honest-answers', 'single-owner'] as const;
+export const RULES = ['never-undone', 'at-most-once', 'honest-answers', 'single-owner', 'stall-judgement'] as const;
 export type Rule = (typeof RULES)[number];
 
 const RULE_OF: Record<VisitViolation['kind'] | LotCheck['violations'][number]['kind'], Rule> = {
@@ -40,8 +43,20 @@ const RULE_OF: Record<VisitViolation['kind'] | LotCheck['violations'][number]['k
 };
 
 /** The violations of each rule, one readable block each (times relative to `t0`, in s). */
-export function formatRules(check: LotCheck, visits: VisitViolation[], owners: DoubleOwner[], t0: number): Record<Rule, string[]> {
-  const out: Record<Rule, string[]> = { 'never-undone': [], 'at-most-once': [], 'honest-answers': [], 'single-owner': [] };
+export function formatRules(
+  check: LotCheck,
+  visits: VisitViolation[],
+  owners: DoubleOwner[],
+  stalls: StallJudgement[],
+  t0: number,
+): Record<Rule, string[]> {
+  const out: Record<Rule, string[]> = {
+    'never-undone': [],
+    'at-most-once': [],
+    'honest-answers': [],
+    'single-owner': [],
+    'stall-judgement': [],
+  };
   for (const v of check.violations) out[RULE_OF[v.kind]].push(formatViolations([v], t0));
   for (const v of visits)
     out[RULE_OF[v.kind]].push([`${v.kind} ${v.plate}: ${v.message}`, ...v.ops.map((o) => `    ${formatOp(o, t0)}`)].join('\n'));
@@ -50,6 +65,10 @@ export function formatRules(check: LotCheck, visits: VisitViolation[], owners: D
     out['single-owner'].push(
       `gate ${d.gate} ran on ${d.nodes[0]} and ${d.nodes[1]} from ${s(d.start)} to ${s(d.end)} s (${Math.round(d.end - d.start)} ms; ` +
         `runs ${d.runs.map((r) => `${r.node} ${s(r.start)}..${Number.isFinite(r.end) ? s(r.end) : 'end'} (${r.from})`).join(', ')})`,
+    );
+  for (const j of stalls)
+    out['stall-judgement'].push(
+      `${j.node}, resumed at ${s(j.resumedAt)} s, declared ${j.peer} dead at ${s(j.at)} s, though ${j.peer} ran and was reachable throughout`,
     );
   return out;
 }

@@ -18,12 +18,14 @@
  *     src/crdt/visit-codec.ts `requestTag` does) are grouped by it: two visits of one id are one
  *     command applied twice. Without the tag, the visits the events show are matched to commands:
  *     an acknowledged entry explains exactly the visit it returned; an indeterminate one may explain
- *     one visit of its plate made after it was invoked; a visit no command is left to explain was
- *     applied twice (or by nobody).
+ *     one visit of its plate and gate made after it was invoked; a visit no command is left to explain was
+ *     applied twice (or by nobody), unless a refused entry of the plate was under way when it was
+ *     made: then that refusal had an effect (`refusal-with-effect`, below).
  * (c) honest answers — `ack-without-effect`: a 201 at whose answer its deciding node showed the
  *     plate out while no exit that may remove it had been invoked, or a 200 exit during which no node
  *     removed the plate (checked when every stream covered the operation); `refusal-with-effect`:
- *     a plate left while no exit but a refused one was under way (a 4xx promises no effect: a first
+ *     a plate left, or a visit no acknowledged entry explains was made, while only a refused exit
+ *     (entry) of the plate was under way (a 4xx promises no effect: a first
  *     attempt applied the command, and its retry answered ERR_NOT_INSIDE instead of the first
  *     result or an unknown outcome); `shared-ack`: two entries acknowledged with one visit, or an
  *     exit acknowledged with the visit an exit acknowledged before it had removed (outside network
@@ -182,14 +184,34 @@ export function checkVisits(history: Op[], allLives: Life[], splits: Window[]): 
       for (const e of visits) {
         const exact = entries.filter((o) => o.type === 'ok' && sameCar(o.car, e.car));
         const made = Math.min(e.t, e.car.enteredAt);
-        candidates.set(e, exact.length > 0 ? exact : entries.filter((o) => o.type === 'info' && o.invoke <= made + SKEW_MS));
+        candidates.set(
+          e,
+          exact.length > 0 ? exact : entries.filter((o) => o.type === 'info' && o.gate === e.car.gate && o.invoke <= made + SKEW_MS),
+        );
       }
       const left = unmatched(visits, candidates);
-      if (left.length > 0)
+      // A visit made while a refused entry of the plate was under way: its first attempt applied it.
+      const refusedOf = (e: CarEvent) => {
+        const made = Math.min(e.t, e.car.enteredAt);
+        return entries.find(
+          (o) => o.type === 'fail' && o.gate === e.car.gate && o.invoke <= made + SKEW_MS && o.complete >= made - SKEW_MS,
+        );
+      };
+      for (const e of left) {
+        const refused = refusedOf(e);
+        if (refused !== undefined)
+          add(
+            'refusal-with-effect',
+            plate,
+            `entry ${refused.id} was refused ${refused.code ?? ''}, but its visit ${visitKey(e.car)} was made meanwhile (and no other entry explains it)`,
+          );
+      }
+      const twice = left.filter((e) => refusedOf(e) === undefined);
+      if (twice.length > 0)
         add(
           'applied-twice',
           plate,
-          `${left.length} visit(s) no entry command is left to explain: ${left.map((e) => visitKey(e.car)).join(', ')}`,
+          `${twice.length} visit(s) no entry command is left to explain: ${twice.map((e) => visitKey(e.car)).join(', ')}`,
         );
     }
 
@@ -202,7 +224,11 @@ export function checkVisits(history: Op[], allLives: Life[], splits: Window[]): 
         const removable = exits.some((x) => x.invoke <= op.complete + SKEW_MS && mayRemove(op, x));
         if (decider !== undefined && covered(decider, op.invoke, op.complete) && last?.type === 'car:left' && !removable)
           add('ack-without-effect', plate, `entry ${op.id} was answered 201, but ${op.car.node} showed ${plate} out at the answer`);
-      } else if (everyLiveCovered(op.invoke, op.complete)) {
+      } else if (
+        everyLiveCovered(op.invoke, op.complete) &&
+        !ops.some((o) => o !== op && o.op === 'exit' && o.type === 'ok' && sameCar(o.car, op.car))
+      ) {
+        // (Two exits acknowledged with one visit are judged by shared-ack, which knows partitions.)
         const removed = list.some((e) => e.type === 'car:left' && e.local && e.t >= op.invoke - SKEW_MS && e.t <= op.complete + SKEW_MS);
         if (!removed) add('ack-without-effect', plate, `exit ${op.id} was answered 200, but no node removed ${plate} meanwhile`);
       }

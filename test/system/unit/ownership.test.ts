@@ -5,6 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { lives, type EventLine, type Mark } from '../checker/events.js';
 import { checkSingleOwner, reconnectedAt, runsOf, type Disconnection } from '../checker/ownership.js';
+import { checkStallJudgements } from '../checker/stall.js';
 
 const url = (node: string) => `http://${node}:4000`;
 const start = (node: string, t = 0): Mark => ({ t, kind: 'start', node, url: url(node) });
@@ -126,5 +127,20 @@ describe('at most one running owner while connected', () => {
     const lines = [started('a', 1, 10), started('b', 1, 3000), stopped('b', 1, 6000)];
     const marks = [start('a'), start('b'), mark('pause', 'a', 1000), mark('resume', 'a', 5000)];
     expect(check(lines, marks, [{ start: 1000, end: 5000, kind: 'pause', what: 'SIGSTOP a' }])).toMatchObject([{ start: 5000, end: 6000 }]);
+  });
+});
+
+describe('a resumed node judges no peer on its own stall', () => {
+  const marks = [start('a'), start('b'), mark('pause', 'a', 1000), mark('resume', 'a', 5000)];
+  test('declaring a peer that ran and was reachable throughout dead right after the resume is a violation', () => {
+    const found = checkStallJudgements(lives([down('a', 'b', 5050)], marks), [], 1500);
+    expect(found).toMatchObject([{ node: 'a', peer: 'b', at: 5050, resumedAt: 5000 }]);
+  });
+
+  test('a peer that was itself paused or cut off may be declared dead', () => {
+    const withPeerPaused = [...marks, mark('pause', 'b', 4000), mark('resume', 'b', 4500)];
+    expect(checkStallJudgements(lives([down('a', 'b', 5050)], withPeerPaused), [], 1500)).toEqual([]);
+    const cut: Disconnection[] = [{ start: 4000, end: 6000, kind: 'split', what: 'cut' }];
+    expect(checkStallJudgements(lives([down('a', 'b', 5050)], marks), cut, 1500)).toEqual([]);
   });
 });

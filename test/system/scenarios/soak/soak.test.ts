@@ -155,7 +155,8 @@ test(
     console.log(`[soak] faults ${JSON.stringify(counts)}`);
     const report = await s.finish({ ops: BASE_OPS });
     expect(report.lotsDiffer).toEqual([]);
-    expectRules(report);
+    // Pending everywhere today (see the scenarios): only never-undone is asserted without PKLAB_PENDING=1.
+    expectRules(report, ['at-most-once', 'honest-answers', 'single-owner', 'stall-judgement']);
   },
   SOAK_MS + 600_000,
 );

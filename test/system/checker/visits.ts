@@ -128,16 +128,29 @@ export function checkVisits(history: Op[], allLives: Life[], splits: Window[]): 
     const exits = ops.filter((o) => o.op === 'exit' && o.type !== 'fail');
 
     const withEffect = new Set<Op>();
+    // Per node, its events of this plate; per visit, where each node first showed it entering.
+    const byNode = new Map<string, CarEvent[]>();
+    for (const e of list) byNode.set(e.node, [...(byNode.get(e.node) ?? []), e]);
+    const firstIn = new Map<string, Map<string, number>>();
+    for (const [node, mine] of byNode)
+      mine.forEach((e, i) => {
+        if (e.type !== 'car:entered') return;
+        const at = firstIn.get(visitKey(e.car)) ?? new Map<string, number>();
+        if (!at.has(node)) at.set(node, i);
+        firstIn.set(visitKey(e.car), at);
+      });
     // (a) a plate seen leaving with an acknowledged visit no invoked exit may remove; (c) when an
-    // exit refused with ERR_NOT_INSIDE was under way then, that refusal had an effect.
+    // exit refused with ERR_NOT_INSIDE was under way then, that refusal had an effect. The first
+    // time each node showed the plate leaving after showing the visit decides: an exit that
+    // explains it explains every later one too.
     for (const v of entries) {
       if (v.type !== 'ok' || v.car === undefined) continue;
-      const gone = list.filter(
-        (left) =>
-          left.type === 'car:left' &&
-          list.some((e) => e.node === left.node && e.type === 'car:entered' && sameCar(e.car, v.car) && e.t <= left.t) &&
-          !exits.some((x) => x.invoke <= left.t + SKEW_MS && mayRemove(v, x)),
-      );
+      const gone: CarEvent[] = [];
+      for (const [node, i] of firstIn.get(visitKey(v.car)) ?? []) {
+        const left = byNode.get(node)!.find((e, j) => j > i && e.type === 'car:left');
+        if (left !== undefined && !exits.some((x) => x.invoke <= left.t + SKEW_MS && mayRemove(v, x))) gone.push(left);
+      }
+      gone.sort((a, b) => a.t - b.t);
       const first = gone[0];
       if (first === undefined) continue;
       const nodes = [...new Set(gone.map((e) => e.node))].join(',');
@@ -157,8 +170,7 @@ export function checkVisits(history: Op[], allLives: Life[], splits: Window[]): 
     // (a) a visit an acknowledged exit returned, shown inside, out, and inside again on one node.
     for (const x of exits) {
       if (x.type !== 'ok' || x.car === undefined) continue;
-      for (const node of new Set(list.map((e) => e.node))) {
-        const mine = list.filter((e) => e.node === node);
+      for (const [node, mine] of byNode) {
         const first = mine.findIndex((e) => e.type === 'car:entered' && sameCar(e.car, x.car));
         const out = first < 0 ? -1 : mine.findIndex((e, i) => i > first && e.type === 'car:left');
         const again = out < 0 ? undefined : mine.find((e, i) => i > out && e.type === 'car:entered' && sameCar(e.car, x.car));

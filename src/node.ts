@@ -220,8 +220,10 @@ export class Node extends EventEmitter<NodeEvents> implements ParkingApi {
   readiness(): { ready: boolean; reason?: string } {
     if (this.current !== 'running') return { ready: false, reason: this.current };
     const join = this.parts.join;
-    if (join.state === 'fenced') return { ready: false, reason: `fenced (${join.fenceReason}): re-syncing with its peers` };
-    if (!join.joined) return { ready: false, reason: 'joining the cluster' };
+    const waiting = join.waitingFor();
+    const links = waiting.length > 0 ? ` (waiting for a link to ${waiting.join(', ')}, which run gates)` : '';
+    if (join.state === 'fenced') return { ready: false, reason: `fenced (${join.fenceReason}): re-syncing with its peers${links}` };
+    if (!join.joined) return { ready: false, reason: `joining the cluster${links}` };
     return { ready: true };
   }
 

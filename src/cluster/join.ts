@@ -15,6 +15,9 @@
  * - the first discovery round is over, when the strategy has one (a DNS poll answered or failed);
  * - every peer found before then was tried once (the dialer's initial set);
  * - this replica holds what every linked peer had (each link's first step 2 arrived);
+ * - every node that a linked peer says runs gates (relayed claims, src/gates/claims.ts) is linked
+ *   here too: a runner's answer waits for its linked peers only, so one not linked here may have
+ *   acknowledged writes this replica lacks, and would not wait for this node to hold its next ones;
  * - every linked peer that runs gates (its step 2 says so) has said SYNCED: it counts us in its
  *   placement, so our first placement is the same as its and we never take a gate it still thinks
  *   its own (the gate itself starts only once its previous owner released it: src/gates/claims.ts).
@@ -27,7 +30,9 @@
  * silent node from a partition in which the others run on). Peers that crashed (their sockets closed)
  * or left do not fence it: they run nothing any more. Fenced, it runs no gate, says no SYNCED and is not ready; it asks every
  * linked peer for what it misses (a step 1 each) and is joined again once each of them answered, at
- * least one peer is linked, and the peers that run gates said SYNCED. A node cut off from all its
+ * least one peer is linked, the peers that run gates said SYNCED, and every gate runner a peer tells
+ * of is linked and has sent its state (a thawed node re-links one peer at a time; the ones it has not
+ * re-linked yet kept acknowledging writes without it). A node cut off from all its
  * peers therefore stays fenced until one comes back (or it is restarted, which is a fresh join).
  *
  * It also carries the other direction of readiness: a peer that says SYNCED holds our lot and has
@@ -39,6 +44,7 @@ import type { Discovery } from '../discovery/types.js';
 import type { Startable } from '../lifecycle.js';
 import type { Logger } from '../log.js';
 import type { LinkObserver, Registrar } from '../transport/registrar.js';
+import type { GateClaims } from '../gates/claims.js';
 import type { Dialer } from './dialer.js';
 import type { Membership } from './membership.js';
 import type { Replicator } from './replicator.js';
@@ -55,6 +61,8 @@ export interface JoinOptions {
   replicator: Replicator;
   dialer: Dialer;
   discovery: Discovery;
+  /** Who runs which gate, as the peers tell (own and relayed claims). */
+  claims: GateClaims;
 }
 
 export interface JoinEvents {
@@ -98,6 +106,7 @@ export class Join extends EventEmitter<JoinEvents> implements Startable, LinkObs
     membership.on('member:down', () => {
       if (membership.linkedMembers().length === 0 && membership.lostToSilence().length > 0) this.fenceNow('lost every peer');
     });
+    options.claims.on('claims:changed', () => this.check());
     dialer.on('dial:attempted', () => this.check());
     // Peers found before this node joined are waited for (tried once) before it runs gates.
     discovery.on('peer:found', (peer) => dialer.add(peer.address, this.current !== 'joined'));
@@ -110,6 +119,11 @@ export class Join extends EventEmitter<JoinEvents> implements Startable, LinkObs
 
   get joined(): boolean {
     return this.current === 'joined';
+  }
+
+  /** The gate runners a peer tells of that this node is not linked to yet: joining and unfencing wait for them. */
+  waitingFor(): string[] {
+    return this.options.claims.unlinkedRunners();
   }
 
   /** Why the node is fenced (undefined when it is not). */
@@ -170,9 +184,15 @@ export class Join extends EventEmitter<JoinEvents> implements Startable, LinkObs
     this.check();
   }
 
-  /** Every linked peer's state is here, and every one that runs gates counts us in (SYNCED). */
+  /**
+   * Every linked peer's state is here, every one that runs gates counts us in (SYNCED), and every node
+   * a peer says runs gates is linked to us: a runner acknowledges its writes once its linked peers hold
+   * them, so until it links to us (and its step 2 arrived) it may have acknowledged writes this replica
+   * lacks, and it would not wait for us to hold its next ones.
+   */
   private peersSettled(): boolean {
-    const { membership, replicator } = this.options;
+    const { membership, replicator, claims } = this.options;
+    if (claims.unlinkedRunners().length > 0) return false;
     for (const m of membership.linkedMembers()) {
       if (!replicator.peerStateReceived(m.link)) return false;
       if (replicator.peerRunsGates(m.link) && !m.synced) return false;

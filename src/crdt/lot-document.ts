@@ -17,7 +17,8 @@
 import { EventEmitter } from 'node:events';
 import * as random from 'lib0/random';
 import * as Y from 'yjs';
-import type { Car } from '../types.js';
+import type { Car, ExitResult } from '../types.js';
+import { decodeExitRecord, encodeExitRecord, EXIT_LOG_KEY, EXIT_LOG_LIMIT, EXIT_LOG_PRUNE, type ExitRecord } from './exit-record.js';
 import { decodeVisit, encodeVisit, requestTag, type VisitRecord } from './visit-codec.js';
 
 export { decodeVisit, encodeVisit, requestTag, type VisitRecord } from './visit-codec.js';
@@ -39,6 +40,17 @@ export interface ChangeInfo {
   local: boolean;
   /** The transaction origin (a peer name for remote changes). */
   origin: unknown;
+  /**
+   * A local change's decision time (ms since the epoch: the entry's enteredAt, the exit's exitedAt).
+   * The event itself may come later: a process stopped (SIGSTOP, a suspended VM) between its
+   * decision and the end of the transaction emits the event after it resumes.
+   */
+  decidedAt?: number;
+}
+
+/** The origin of a local transaction of an entry or an exit: when it was decided. */
+export class LocalDecision {
+  constructor(readonly at: number) {}
 }
 
 export interface LotDocumentEvents {
@@ -46,6 +58,13 @@ export interface LotDocumentEvents {
   'car:entered': [Car, ChangeInfo];
   /** A plate's last live visit was removed. */
   'car:left': [Car, ChangeInfo];
+}
+
+/** Adds to a memory of request tags, forgetting the oldest past SEEN_TAGS_LIMIT. */
+function remember<T>(memory: Map<string, T>, tag: string, value: T): void {
+  if (memory.has(tag)) return;
+  memory.set(tag, value);
+  if (memory.size > SEEN_TAGS_LIMIT) memory.delete(memory.keys().next().value as string);
 }
 
 function toCar(record: VisitRecord): Car {
@@ -65,11 +84,46 @@ function representative(visits: Map<string, VisitRecord>): [string, VisitRecord]
 export interface LotDocumentOptions {
   /** An existing document (tests); default: a fresh Y.Doc, so a fresh random clientID per process. */
   doc?: Y.Doc;
+  /** Exit records kept, and how many are dropped at once past that (defaults: EXIT_LOG_LIMIT, EXIT_LOG_PRUNE). */
+  exitLog?: { limit: number; prune: number };
+}
+
+/** What an exit answered, remembered by its request tag (exit-record.ts). */
+export interface PastExit {
+  plate: string;
+  value: ExitResult;
+  /** The id of the visit whose car `value` reports. */
+  visit: string;
+}
+
+/** The exit an exit record stands for: its car is the earliest of the visits it removed. */
+function pastExitOf(record: ExitRecord): PastExit | undefined {
+  const rep = representative(new Map(record.removed));
+  if (rep === undefined) return undefined;
+  const car = toCar(rep[1]);
+  return {
+    plate: car.plate,
+    visit: rep[0],
+    value: { car, gate: record.gate, exitedAt: record.exitedAt, stayMs: Math.max(0, record.exitedAt - car.enteredAt) },
+  };
+}
+
+/** An exit to record in the exit log (exit-record.ts) beside the visits it removes. */
+export interface ExitStamp {
+  /** The exit's request id. */
+  req: string;
+  gate: number;
+  exitedAt: number;
 }
 
 export class LotDocument extends EventEmitter<LotDocumentEvents> {
   readonly doc: Y.Doc;
   private readonly visits: Y.Map<Uint8Array>;
+  /** The exit log: one record per exit, so a replayed command is recognised after its visit is gone. */
+  private readonly exits: Y.Array<Uint8Array>;
+  /** Exits seen in the exit log, by request tag (the last SEEN_TAGS_LIMIT). */
+  private readonly seenExits = new Map<string, PastExit>();
+  private readonly exitLog: { limit: number; prune: number };
   private readonly byPlate = new Map<string, Map<string, VisitRecord>>();
   /** Request tags of entries this replica has seen, live or since left: idempotent retries. */
   private readonly seenTags = new Map<string, Car>();
@@ -81,9 +135,16 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
   constructor(options: LotDocumentOptions = {}) {
     super();
     this.doc = options.doc ?? new Y.Doc({ gc: true });
+    this.exitLog = options.exitLog ?? { limit: EXIT_LOG_LIMIT, prune: EXIT_LOG_PRUNE };
     this.visits = this.doc.getMap<Uint8Array>(VISITS_KEY);
+    this.exits = this.doc.getArray<Uint8Array>(EXIT_LOG_KEY);
     this.visits.forEach((stored, id) => this.index(id, stored));
+    this.exits.forEach((stored) => this.indexExit(stored));
     this.visits.observe((event) => this.onChange(event));
+    this.exits.observe((event) => {
+      for (const change of event.changes.delta)
+        if (change.insert !== undefined) for (const stored of change.insert as unknown[]) this.indexExit(stored);
+    });
   }
 
   /** Cars inside: plates with at least one live visit. */
@@ -159,7 +220,7 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
     // document), so it makes a short, unique visit-id prefix: a few bytes per visit on the wire.
     const id = `${this.doc.clientID.toString(36)}.${(this.counter++).toString(36)}`;
     const record: VisitRecord = req === undefined ? { ...car } : { ...car, req: requestTag(req) };
-    this.doc.transact(() => this.visits.set(id, encodeVisit(record)));
+    this.doc.transact(() => this.visits.set(id, encodeVisit(record)), new LocalDecision(car.enteredAt));
     return id;
   }
 
@@ -168,14 +229,35 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
    * them whose id is listed: an exit retried for a client removes what was observed when the client
    * asked, never a visit that came later); returns them.
    */
-  leave(plate: string, only?: readonly string[]): Array<[string, VisitRecord]> {
+  leave(plate: string, only?: readonly string[], exit?: ExitStamp): Array<[string, VisitRecord]> {
     const observed = only === undefined ? this.visitsOf(plate) : this.visitsOf(plate).filter(([id]) => only.includes(id));
     if (observed.length > 0) {
-      this.doc.transact(() => {
-        for (const [id] of observed) this.visits.delete(id);
-      });
+      this.doc.transact(
+        () => {
+          for (const [id] of observed) this.visits.delete(id);
+          if (exit === undefined) return;
+          // In the same transaction: a replica that has the removal has the record too.
+          this.exits.push([encodeExitRecord({ tag: requestTag(exit.req), gate: exit.gate, exitedAt: exit.exitedAt, removed: observed })]);
+          const { limit, prune } = this.exitLog;
+          if (this.exits.length > limit) this.exits.delete(0, Math.min(prune, this.exits.length - 1));
+        },
+        exit === undefined ? null : new LocalDecision(exit.exitedAt),
+      );
     }
     return observed;
+  }
+
+  /**
+   * The first answer of the exit `req`, if this replica has seen it applied (the last SEEN_TAGS_LIMIT
+   * exits, from the exit log): a replayed exit is answered, never applied to a car that entered since.
+   */
+  exitedBy(req: string): PastExit | undefined {
+    return this.seenExits.get(requestTag(req));
+  }
+
+  /** Exit records in the document (bounded by EXIT_LOG_LIMIT plus one prune step). */
+  get exitLogLength(): number {
+    return this.exits.length;
   }
 
   /**
@@ -221,11 +303,17 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
       this.byPlate.set(record.plate, visits);
     }
     visits.set(id, record);
-    if (record.req !== undefined) {
-      this.seenTags.set(record.req, toCar(record));
-      if (this.seenTags.size > SEEN_TAGS_LIMIT) this.seenTags.delete(this.seenTags.keys().next().value as string);
-    }
+    if (record.req !== undefined) remember(this.seenTags, record.req, toCar(record));
     return wasEmpty ? record : undefined;
+  }
+
+  /** Remembers an exit record's request tags: the exit's, and each removed visit's entry. */
+  private indexExit(stored: unknown): void {
+    const record = decodeExitRecord(stored);
+    if (record === undefined) return;
+    const past = pastExitOf(record);
+    if (past !== undefined) remember(this.seenExits, record.tag, past);
+    for (const [, visit] of record.removed) if (visit.req !== undefined) remember(this.seenTags, visit.req, toCar(visit));
   }
 
   /** Drops a visit from the index; returns its record when it was the plate's last live visit. */
@@ -242,7 +330,9 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
   }
 
   private onChange(event: Y.YMapEvent<Uint8Array>): void {
-    const info: ChangeInfo = { local: event.transaction.local, origin: event.transaction.origin };
+    const { local } = event.transaction;
+    const origin: unknown = event.transaction.origin;
+    const info: ChangeInfo = origin instanceof LocalDecision ? { local, origin, decidedAt: origin.at } : { local, origin };
     const entered: Car[] = [];
     const left: Car[] = [];
     // changes.keys must be read inside the observer (Yjs computes it lazily from the transaction).

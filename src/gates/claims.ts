@@ -174,6 +174,23 @@ export class GateClaims extends EventEmitter<GateClaimsEvents> implements Starta
     return undefined;
   }
 
+  /**
+   * The nodes that a live peer says run gates but that this node has no link to (sorted names). A
+   * node that joins or ends a fence waits until this is empty (src/cluster/join.ts): a gate runner's
+   * writes are acknowledged by its linked peers only, so one this node cannot hear from may have
+   * acknowledged writes that this replica lacks.
+   */
+  unlinkedRunners(): string[] {
+    const names = new Set<string>();
+    for (const [link, byName] of this.relayed) {
+      if (!link.open || !this.options.isLive(link)) continue;
+      for (const [name, gates] of byName) {
+        if (gates.size > 0 && name !== this.options.self && !this.options.isLinked(name)) names.add(name);
+      }
+    }
+    return [...names].sort();
+  }
+
   /** Tells every peer the gates that run here now and those its peers claim (after pushing the writes made so far). */
   announce(): void {
     const message = this.message();

@@ -156,6 +156,15 @@ export class CommandRouter implements Startable, LinkObserver {
         // The retried exit found none of the visits the client meant, and the owner's replica knows
         // them removed (`details.removed`): the lost attempt, or a concurrent exit, removed them.
         if (unknownOutcome && isRemoved(outcome.error) && seenCar !== undefined) return this.exitDone(command, seenCar);
+        // A refusal by the lot's rules rests on the owner's replica. After an attempt that may have been
+        // applied, that replica may lack it (applied by an owner cut off from this one, which may come
+        // back): the refusal may then be the echo of our own first attempt, or wrong once it merges.
+        // Applied or not is unknown, and said so (the client retries with the same key).
+        if (unknownOutcome && isLotRefusal(outcome.error))
+          throw new OutcomeUnknownError(
+            command.gate,
+            `an earlier attempt may have been applied out of the owner's sight; the owner now refuses it (${outcome.error.code})`,
+          );
         throw outcome.error;
       }
       reason = outcome.reason;
@@ -247,6 +256,7 @@ export class CommandRouter implements Startable, LinkObserver {
       if (err instanceof NotOwnerError || (isParkingError(err) && err.code === ErrorCodes.GATE_UNAVAILABLE))
         return { done: false, reason: 'it is moving', unknown: false };
       if (isParkingError(err) && err.code === ErrorCodes.OUTCOME_UNKNOWN) return { done: false, reason: unknownReason(err), unknown: true };
+      if (isParkingError(err)) return { done: 'refused', error: err };
       throw err;
     }
   }
@@ -312,6 +322,11 @@ export class CommandRouter implements Startable, LinkObserver {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.options.clock.setTimeout(resolve, ms));
   }
+}
+
+/** A refusal by the lot's rules (409), which rests on the state of the replica that decided it. */
+function isLotRefusal(error: ParkingError): boolean {
+  return error.code === ErrorCodes.LOT_FULL || error.code === ErrorCodes.ALREADY_INSIDE || error.code === ErrorCodes.NOT_INSIDE;
 }
 
 /** ERR_NOT_INSIDE from an owner whose replica knows the visits removed (GateService.exit). */

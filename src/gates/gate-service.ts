@@ -2,8 +2,9 @@
  * Runs the commands of the gates this node owns: each through its gate's worker, decided by the
  * lot's rules against this replica, written into the document, and answered once the write is
  * replicated. Retries are idempotent: a command carries a request id; an entry remembers it in its
- * visit (so even a new owner recognises a retried entry after the old one died) and every result is
- * kept in a bounded cache for a retry that reaches the same owner.
+ * visit and an exit in the exit log (src/crdt/exit-record.ts), so any owner recognises a retried or
+ * replayed command after the old one died, even once the visit is gone; every result is also kept in
+ * a bounded cache for a retry that reaches the same owner.
  */
 import type { Startable } from '../lifecycle.js';
 import type { Clock } from '../clock.js';
@@ -218,6 +219,12 @@ export class GateService implements Startable {
    */
   private exit(command: GateCommand): { value: ExitResult; visit?: string } {
     const { lot, clock, metrics } = this.options;
+    // Applied before, anywhere in the cluster (the exit log): its first answer, and nothing removed again.
+    const past = lot.exitedBy(command.requestId);
+    if (past !== undefined) {
+      if (past.plate !== command.plate) throw new IdempotencyKeyReusedError(command.op, command.plate);
+      return { value: past.value, visit: past.visit };
+    }
     const now = clock.now();
     const snapshot = this.snapshot();
     const observed = command.observed;
@@ -230,7 +237,7 @@ export class GateService implements Startable {
     const decision = decideExit(lot2, { plate: command.plate, gate: command.gate, now });
     // The visit behind decision.car (decideExit reads carOf, whose visit this is).
     const shown = lot.shownVisit(decision.plate, observed);
-    lot.leave(decision.plate, observed);
+    lot.leave(decision.plate, observed, { req: command.requestId, gate: decision.gate, exitedAt: now });
     metrics.exits.inc();
     const value: ExitResult = { car: decision.car, gate: decision.gate, exitedAt: now, stayMs: decision.stayMs };
     return { value, ...(shown === undefined ? {} : { visit: shown.id }) };

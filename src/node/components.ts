@@ -161,7 +161,7 @@ export function buildParts(config: Config, identity: NodeIdentity, services: Nod
   });
   registrar.observe(dialer);
   const discovery = services.createDiscovery?.(identity) ?? defaultDiscovery(config, identity, services);
-  const join = new Join({ clock, logger, registrar, membership, replicator, dialer, discovery });
+  const join = new Join({ clock, logger, registrar, membership, replicator, dialer, discovery, claims });
 
   const lifecycle: Startable[] = [
     startable('transport', { start: () => transport.start(), stop: () => transport.stop() }),

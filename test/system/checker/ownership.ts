@@ -67,6 +67,12 @@ function isLocalDecision(e: LifeEvent): boolean {
   return (e.type === 'car:entered' || e.type === 'car:left') && e.data.local === true;
 }
 
+/** When a local decision was made: `decidedAt` (nodes since issue 10), else when its event came. */
+function decidedAt(e: LifeEvent): number {
+  const at = e.data.decidedAt;
+  return typeof at === 'number' ? at : e.t;
+}
+
 /** The runs of every gate on one life. `byStarted`: read gate:started/stopped (else gate:moved). */
 export function runsOf(life: Life, byStarted: boolean): Run[] {
   const runs: Run[] = [];
@@ -123,7 +129,9 @@ export function runsOf(life: Life, byStarted: boolean): Run[] {
       const releasedFirst =
         firstAboutGate !== undefined && (byStarted ? firstAboutGate.type === 'gate:stopped' : firstAboutGate.data.from === life.node);
       if (!releasedFirst) continue;
-      if (after.some((e) => e.t <= firstAboutGate.t && isLocalDecision(e))) continue;
+      // A decision counts from its own time: one made before the SIGSTOP whose event came out after
+      // the SIGCONT (the process stopped mid-transaction) was made by the owner it then was.
+      if (after.some((e) => e.t <= firstAboutGate.t && isLocalDecision(e) && decidedAt(e) >= pause.start)) continue;
       run.end = pause.start;
     }
   }

@@ -4,12 +4,17 @@
  * to SIGCONT) that declares a peer dead (`member:down`) within `failureMs` of its resume, although
  * that peer ran, unpaused and reachable (outside every network fault), through the whole failure
  * timeout before the verdict, judged it on its own stall: the peer's heartbeats were waiting in its
- * sockets. Pure.
+ * sockets. Only the node's own verdict counts (reason 'heartbeat timeout', src/cluster/membership.ts): a
+ * link the peer closed on it (reason 'heartbeat-timeout', the peer's verdict on the paused node, read
+ * from the socket) is what the peer sent, not a judgement on a stale clock. Pure.
  */
 import type { Life } from './events.js';
 import type { Disconnection } from './ownership.js';
 
 /** A peer declared dead by a life resumed from a pause, on the evidence of its own stall. */
+/** The reason of a member:down that this node's own heartbeat decided. */
+const OWN_VERDICT = 'heartbeat timeout';
+
 export interface StallJudgement {
   node: string;
   peer: string;
@@ -25,6 +30,7 @@ export function checkStallJudgements(allLives: Life[], faults: Disconnection[], 
       if (!Number.isFinite(pause.end)) continue;
       for (const e of life.events) {
         if (e.type !== 'member:down' || e.t < pause.end || e.t > pause.end + failureMs) continue;
+        if (e.data.reason !== OWN_VERDICT) continue;
         const name = e.data.name;
         if (typeof name !== 'string') continue;
         const from = e.t - failureMs;

@@ -23,7 +23,8 @@ const open = (node: string, t: number): EventLine[] => [
 const started = (node: string, gate: number, at: number) => ev(node, 'gate:started', at, { gate, node });
 const stopped = (node: string, gate: number, at: number) => ev(node, 'gate:stopped', at, { gate, node });
 const up = (node: string, peer: string, at: number) => ev(node, 'member:up', at, { name: peer, status: 'alive' });
-const down = (node: string, peer: string, at: number) => ev(node, 'member:down', at, { name: peer, status: 'dead' });
+const down = (node: string, peer: string, at: number, reason = 'heartbeat timeout') =>
+  ev(node, 'member:down', at, { name: peer, status: 'dead', reason });
 
 function check(lines: EventLine[], marks: Mark[], faults: Disconnection[] = []) {
   return checkSingleOwner(lives(lines, marks), faults, 1);
@@ -142,5 +143,9 @@ describe('a resumed node judges no peer on its own stall', () => {
     expect(checkStallJudgements(lives([down('a', 'b', 5050)], withPeerPaused), [], 1500)).toEqual([]);
     const cut: Disconnection[] = [{ start: 4000, end: 6000, kind: 'split', what: 'cut' }];
     expect(checkStallJudgements(lives([down('a', 'b', 5050)], marks), cut, 1500)).toEqual([]);
+  });
+
+  test('a link the peer closed on the resumed node (its verdict, read from the socket) is not a judgement', () => {
+    expect(checkStallJudgements(lives([down('a', 'b', 5050, 'heartbeat-timeout')], marks), [], 1500)).toEqual([]);
   });
 });

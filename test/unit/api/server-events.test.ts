@@ -65,15 +65,16 @@ describe('GET /events', () => {
     expect(stream.response.headers['cache-control']).toBe('no-store');
     await eventually(() => source.listenerCount('car:entered') === 1);
 
-    source.emit('car:entered', car, { local: true });
+    source.emit('car:entered', car, { local: true, decidedAt: 1234 });
     source.emit('gate:moved', { gate: 2, from: 'a', to: 'b' });
     source.emit('car:left', car, { local: false });
     const frames = await eventually(() => (stream.frames().length === 3 ? stream.frames() : undefined));
 
     expect(frames.map((f) => f.event)).toEqual(['car:entered', 'gate:moved', 'car:left']);
-    expect(frames[0]?.data).toMatchObject({ car, local: true });
+    expect(frames[0]?.data).toMatchObject({ car, local: true, decidedAt: 1234 });
     expect(frames[1]?.data).toMatchObject({ gate: 2, from: 'a', to: 'b' });
     expect(frames[2]?.data).toMatchObject({ car, local: false });
+    expect(frames[2]?.data).not.toHaveProperty('decidedAt');
     for (const frame of frames) expect(typeof frame.data['at']).toBe('number');
     stream.close();
   });

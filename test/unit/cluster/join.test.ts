@@ -9,6 +9,7 @@ import { Join } from '../../../src/cluster/join.js';
 import type { Membership } from '../../../src/cluster/membership.js';
 import type { Replicator } from '../../../src/cluster/replicator.js';
 import type { Discovery } from '../../../src/discovery/types.js';
+import type { GateClaims } from '../../../src/gates/claims.js';
 import { silentLogger } from '../../../src/log.js';
 import { Registrar } from '../../../src/transport/registrar.js';
 import { FakeClock } from '../../support/fake-clock.js';
@@ -26,6 +27,8 @@ function setup(windowMs: number, firstRound?: Promise<void>) {
     answered: false,
     /** Dead peers lost to silence (a heartbeat timeout), not seen to crash. */
     silent: [] as string[],
+    /** Nodes a peer says run gates, with no link to this one. */
+    unlinkedRunners: [] as string[],
   };
   const replicator = Object.assign(new EventEmitter(), {
     allSynced: () => facts.synced,
@@ -43,6 +46,7 @@ function setup(windowMs: number, firstRound?: Promise<void>) {
     lostToSilence: () => facts.silent,
     peerSynced: () => undefined,
   });
+  const claims = Object.assign(new EventEmitter(), { unlinkedRunners: () => facts.unlinkedRunners });
   const dialer = Object.assign(new EventEmitter(), {
     initialPending: () => facts.pending,
     add: (a: string, initial: boolean) => facts.added.push([a, initial]),
@@ -63,8 +67,9 @@ function setup(windowMs: number, firstRound?: Promise<void>) {
     membership: membership as unknown as Membership,
     dialer: dialer as unknown as Dialer,
     discovery: discovery as unknown as Discovery,
+    claims: claims as unknown as GateClaims,
   });
-  return { clock, facts, join, dialer, discovery, replicator, membership };
+  return { clock, facts, join, dialer, discovery, replicator, membership, claims };
 }
 
 describe('Join', () => {
@@ -180,6 +185,36 @@ describe('Join', () => {
     join.onLinkUp();
     expect(join.state).toBe('fenced');
     facts.linked = ['b'];
+    join.onLinkUp();
+    expect(join.state).toBe('joined');
+  });
+
+  it('Join_APeerRelaysARunnerNotLinkedHere_WaitsUntilThatRunnerIsLinked', () => {
+    const { join, facts, claims } = setup(0);
+    facts.linked = ['b'];
+    facts.unlinkedRunners = ['c'];
+    join.afterStart();
+    expect(join.state).toBe('joining');
+    expect(join.waitingFor()).toEqual(['c']);
+    facts.unlinkedRunners = [];
+    claims.emit('claims:changed');
+    expect(join.state).toBe('joined');
+  });
+
+  it('Fence_ARunnerStillUnlinkedAfterTheResync_KeepsTheNodeFencedUntilItLinks', () => {
+    // The pause case: a thawed node re-links to its peers one by one; one of them (b) answers first
+    // and relays that c runs a gate. c may have acknowledged writes while this node was away, to peers
+    // other than this one: the node decides nothing before c's link and step 2 are here.
+    const { join, facts, membership, claims } = setup(0);
+    facts.linked = ['b'];
+    join.afterStart();
+    membership.emit('self:stalled', { gapMs: 5000 });
+    facts.answered = true;
+    facts.unlinkedRunners = ['c'];
+    claims.emit('claims:changed');
+    expect(join.state).toBe('fenced');
+    facts.linked = ['b', 'c'];
+    facts.unlinkedRunners = [];
     join.onLinkUp();
     expect(join.state).toBe('joined');
   });

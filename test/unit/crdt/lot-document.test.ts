@@ -70,6 +70,24 @@ describe('LotDocument', () => {
     expect(b.occupied).toBe(0);
   });
 
+  it('stamps a local entry and exit with their decision time, and a change from a peer with none', () => {
+    const a = new LotDocument();
+    const b = new LotDocument();
+    const seen: Array<[string, boolean, number | undefined]> = [];
+    for (const lot of [a, b]) {
+      lot.on('car:entered', (_car, info) => seen.push(['in', info.local, info.decidedAt]));
+      lot.on('car:left', (_car, info) => seen.push(['out', info.local, info.decidedAt]));
+    }
+    a.enter(car('D', 1, 500));
+    sync(a, b);
+    a.leave('D', undefined, { req: 'x', gate: 1, exitedAt: 900 });
+    expect(seen).toEqual([
+      ['in', true, 500],
+      ['in', false, undefined],
+      ['out', true, 900],
+    ]);
+  });
+
   it('emits car:entered and car:left with whether the change was local', () => {
     const a = new LotDocument();
     const b = new LotDocument();
@@ -171,5 +189,59 @@ describe('LotDocument clientID', () => {
     lot.notePeerClients([chosen]);
     lot.enter(car('L 2'));
     expect(lot.doc.clientID).toBe(chosen);
+  });
+});
+
+describe('LotDocument exit log', () => {
+  it('remembers an entry and its exit on a replica that received both at once, after garbage collection', () => {
+    // The replica that never saw the visit live (a node back from a pause, a newcomer): Yjs dropped
+    // the deleted visit's content, so only the exit record tells it these requests were applied.
+    const a = new LotDocument();
+    a.enter(car('R', 3, 7, 'na'), 'entry-1');
+    a.leave('R', undefined, { req: 'exit-1', gate: 2, exitedAt: 1007 });
+    const b = new LotDocument();
+    sync(a, b);
+    expect(b.carOf('R')).toBeUndefined();
+    expect(b.enteredBy('entry-1')).toEqual(car('R', 3, 7, 'na'));
+    const past = b.exitedBy('exit-1');
+    expect(past).toMatchObject({ plate: 'R', value: { car: car('R', 3, 7, 'na'), gate: 2, exitedAt: 1007, stayMs: 1000 } });
+    expect(past?.visit).toBe(a.exitedBy('exit-1')?.visit);
+    expect(b.exitedBy('exit-2')).toBeUndefined();
+    // And on a document rebuilt from the bytes (a restart from a stored document).
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(a.doc));
+    expect(new LotDocument({ doc }).exitedBy('exit-1')?.plate).toBe('R');
+  });
+
+  it('records nothing for an exit that removed nothing, and nothing without a request id', () => {
+    const lot = new LotDocument();
+    expect(lot.leave('NONE', undefined, { req: 'exit-0', gate: 1, exitedAt: 5 })).toEqual([]);
+    lot.enter(car('P'));
+    lot.leave('P');
+    expect(lot.exitLogLength).toBe(0);
+    expect(lot.exitedBy('exit-0')).toBeUndefined();
+  });
+
+  it('keeps the log bounded: past the limit the oldest records are dropped in one step', () => {
+    const lot = new LotDocument({ exitLog: { limit: 10, prune: 4 } });
+    for (let i = 0; i < 25; i++) {
+      lot.enter(car(`P${i}`), `in-${i}`);
+      lot.leave(`P${i}`, undefined, { req: `out-${i}`, gate: 1, exitedAt: 2000 + i });
+      expect(lot.exitLogLength).toBeLessThanOrEqual(10);
+    }
+    // The newest exits are still in the document: a replica synced now knows them.
+    const b = new LotDocument();
+    sync(lot, b);
+    expect(b.exitedBy('out-24')?.plate).toBe('P24');
+    expect(b.exitedBy('out-0')).toBeUndefined();
+  });
+
+  it('ignores a malformed exit record written by a peer', () => {
+    const doc = new Y.Doc();
+    doc.getArray<Uint8Array>('x').push([new Uint8Array([1, 2, 3])]);
+    const lot = new LotDocument();
+    Y.applyUpdate(lot.doc, Y.encodeStateAsUpdate(doc));
+    expect(lot.exitLogLength).toBe(1);
+    expect(lot.occupied).toBe(0);
   });
 });

@@ -257,4 +257,21 @@ describe('CommandRouter', () => {
     expect(a.lot.carOf('P 1')).toBeDefined();
     await expect(clock.run(pending)).rejects.toMatchObject({ code: 'ERR_OUTCOME_UNKNOWN' });
   });
+
+  it('RefusalAfterAnAttemptThatMayHaveBeenApplied_IsOutcomeUnknown_NotTheRefusal', async () => {
+    // b applied the entry and was cut off before answering; the gate moved to a, whose replica lacks
+    // that visit and finds the lot full. The 409 may be wrong once b's write merges: unknown, said so.
+    const { a, b, clock } = cluster({ replicate: false, spaces: 1 });
+    b.link.held = [];
+    a.lot.enter(car('Q', 2, 1, 'a'));
+    const pending = a.router.execute(entry('P 1'));
+    await clock.until(() => b.lot.carOf('P 1') !== undefined);
+    a.link.open = false;
+    a.router.linkDown(a.link);
+    a.service.acquire(1);
+    await expect(clock.run(pending)).rejects.toMatchObject({ code: 'ERR_OUTCOME_UNKNOWN' });
+    expect(a.lot.carOf('P 1')).toBeUndefined();
+    // With no earlier attempt in doubt, the same refusal is the answer.
+    await expect(clock.run(a.router.execute(entry('P 2')))).rejects.toMatchObject({ code: 'ERR_LOT_FULL' });
+  });
 });

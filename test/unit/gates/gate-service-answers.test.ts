@@ -4,6 +4,7 @@
  * command; a retried exit says "already removed" only for visits its replica knows removed.
  */
 import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { LotDocument } from '../../../src/crdt/lot-document.js';
 import { ErrorCodes, type ParkingError } from '../../../src/errors.js';
 import { GateService } from '../../../src/gates/gate-service.js';
@@ -102,5 +103,31 @@ describe('GateService answers', () => {
     await confirm(true);
     await retry;
     expect(lot.occupied).toBe(1);
+  });
+
+  it('answers a replayed exit with its first answer at a new owner that never saw the visit, and removes no car that entered since', async () => {
+    // The first owner applied exit 'out' and its document reached this owner in one piece (entry and
+    // exit together, the visit's content gone); the car has entered again since. The replay (a
+    // request that waited in a paused process's socket) must not remove the new visit.
+    const first = new LotDocument();
+    first.enter({ plate: 'A', gate: 1, enteredAt: 1, node: 'n2' }, 'in-1');
+    first.leave('A', undefined, { req: 'out', gate: 2, exitedAt: 50 });
+    const { lot, svc, confirm } = service();
+    Y.applyUpdate(lot.doc, Y.encodeStateAsUpdate(first.doc));
+    const again = svc.execute({ op: 'entry', plate: 'A', gate: 1, requestId: 'in-2' });
+    await confirm(true);
+    await again;
+    const replay = svc.execute({ op: 'exit', plate: 'A', gate: 1, requestId: 'out' });
+    await confirm(true);
+    expect(await replay).toMatchObject({ car: { plate: 'A', enteredAt: 1, node: 'n2' }, gate: 2, exitedAt: 50, stayMs: 49 });
+    expect(lot.carOf('A')?.node).toBe('n1');
+    // The replayed entry of the first visit is answered with its car, not applied a third time.
+    const entryReplay = svc.execute({ op: 'entry', plate: 'A', gate: 1, requestId: 'in-1' });
+    await confirm(true);
+    expect(await entryReplay).toMatchObject({ plate: 'A', enteredAt: 1, node: 'n2' });
+    expect(lot.visitsOf('A')).toHaveLength(1);
+    // A request id of that exit reused for another plate is refused.
+    const reused = await svc.execute({ op: 'exit', plate: 'B', gate: 1, requestId: 'out' }).catch((e: unknown) => e);
+    expect(codeOf(reused)).toBe(ErrorCodes.IDEMPOTENCY_KEY_REUSED);
   });
 });

@@ -67,7 +67,10 @@ export class Rebalancer extends EventEmitter<RebalancerEvents> implements Starta
     this.log = options.logger.child({ component: 'rebalancer' });
     options.membership.on('view:changed', (names) => options.table.update(names));
     options.table.on('gate:moved', (move) => this.moved(move));
-    options.claims.on('claims:changed', () => this.startWaiting());
+    options.claims.on('claims:changed', () => {
+      this.yieldConflicts();
+      this.startWaiting();
+    });
   }
 
   /** Places the gates on the view as it is now (no gate on a node that has not joined). */
@@ -118,6 +121,24 @@ export class Rebalancer extends EventEmitter<RebalancerEvents> implements Starta
     if (this.waiting.has(gate)) this.startWaiting();
   }
 
+  /**
+   * A gate that runs here and that a linked peer says it runs too: two sides of a healed partition
+   * (each ran the gates it could not see being run), or two nodes started at once. The node with the
+   * smaller name keeps it; the other releases it at once, on the claim, not a SYNCED round trip later
+   * when the placement moves it: the double run then lasts the claim's one message delay. The
+   * placement decides afterwards where the gate runs (a release is waited for as usual).
+   */
+  private yieldConflicts(): void {
+    const { service, claims, self, table } = this.options;
+    for (const gate of service.owned()) {
+      const runner = claims.runner(gate);
+      if (runner === undefined || runner.relayed || runner.name > self) continue;
+      this.log.warn({ gate, peer: runner.name }, 'gate also runs on a peer: released here (the smaller name keeps it)');
+      if (table.owner(gate) === self) this.waiting.add(gate);
+      void this.release(gate);
+    }
+  }
+
   /** Starts the waiting gates no peer claims, after one takeover sync for all of them. */
   private startWaiting(): void {
     if (this.starting) {
@@ -127,6 +148,8 @@ export class Rebalancer extends EventEmitter<RebalancerEvents> implements Starta
     this.starting = true;
     void this.startRound().finally(() => {
       this.starting = false;
+      // Asked again after the round's last look (its promise settles a microtask later): look again.
+      if (this.again) this.startWaiting();
     });
   }
 

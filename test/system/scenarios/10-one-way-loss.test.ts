@@ -61,8 +61,6 @@ test('a dying owner whose frames to its successor are lost leaves no command app
   }
   const report = await s.finish({ ops: BASE_OPS });
   expect(report.lotsDiffer).toEqual([]);
-  // Pending (PKLAB_PENDING=1 asserts them): on today's code a retried entry is sometimes decided
-  // again on a successor that lacks the dying owner's visit (applied-twice), and a retried exit that
-  // the dying owner had applied is answered ERR_NOT_INSIDE (refusal-with-effect). See docs/system-tests.md.
-  expectRules(report, ['at-most-once', 'honest-answers']);
+  // Every rule: a retried command the dying owner applied is answered from its visit or the exit log.
+  expectRules(report);
 });

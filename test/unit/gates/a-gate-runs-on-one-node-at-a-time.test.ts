@@ -20,7 +20,10 @@ function runningGates() {
   const running = new Map<number, Set<string>>();
   const violations: string[] = [];
   const starts: string[] = [];
+  /** Nodes whose process crashed: their Node object lives on in memory, but a dead process runs nothing. */
+  const dead = new Set<string>();
   const started = (gate: number, name: string): void => {
+    if (dead.has(name)) return;
     const set = running.get(gate) ?? new Set<string>();
     running.set(gate, set);
     set.add(name);
@@ -35,6 +38,7 @@ function runningGates() {
   };
   /** A node that crashed runs nothing any more. */
   const crashed = (name: string): void => {
+    dead.add(name);
     for (const set of running.values()) set.delete(name);
   };
   return { running, violations, starts, watch, crashed };
@@ -112,4 +116,54 @@ it('OneOwner_APartialPartition_NoGateRunsTwice_AndEveryGateWorksFromEveryNodeThr
   network.heal();
   await meshed(cluster, ['a', 'b', 'c']);
   expect(gates.violations).toEqual([]);
+});
+
+it('OneOwner_AHealedPartition_EachDoubleRunEndsOneMessageDelayAfterTheSidesLink_NotAfterTheirSynced', async () => {
+  // Each side of a 2|2 partition runs every gate it cannot see being run. When the sides link again,
+  // a gate running on both is released by the node with the greater name as soon as the other's
+  // claim arrives (one message delay), not once the placement moves it (a SYNCED round trip later).
+  cluster = await memoryCluster(['a', 'b', 'c', 'd']);
+  const { clock, network } = cluster;
+  await meshed(cluster, ['a', 'b', 'c', 'd']);
+  network.partition(['a', 'b'], ['c', 'd']);
+  const sideRuns = async (names: string[]) => new Set(names.flatMap((name) => cluster!.node(name).parts.service.owned()));
+  await clock.until(async () => (await sideRuns(['a', 'b'])).size === 4 && (await sideRuns(['c', 'd'])).size === 4);
+  const latency = 40;
+  network.latencyMs = latency;
+  // From the heal on: when each gate runs on two nodes, and for how long.
+  const runningOn = new Map<number, Map<string, number>>();
+  const overlaps: number[] = [];
+  for (const name of ['a', 'b', 'c', 'd']) {
+    const node = cluster.node(name);
+    for (const gate of node.parts.service.owned()) {
+      const on = runningOn.get(gate) ?? new Map<string, number>();
+      on.set(name, clock.monotonic());
+      runningOn.set(gate, on);
+    }
+    node.on('gate:started', ({ gate }) => {
+      const on = runningOn.get(gate) ?? new Map<string, number>();
+      on.set(name, clock.monotonic());
+      runningOn.set(gate, on);
+    });
+    node.on('gate:stopped', ({ gate }) => {
+      const on = runningOn.get(gate);
+      if (on === undefined || !on.has(name)) return;
+      if (on.size > 1) overlaps.push(clock.monotonic() - Math.max(...on.values()));
+      on.delete(name);
+    });
+  }
+  const healedAt = clock.monotonic();
+  let linkedAt = Number.POSITIVE_INFINITY;
+  cluster.node('a').on('member:up', ({ name }) => {
+    if (name === 'c') linkedAt = Math.min(linkedAt, clock.monotonic());
+  });
+  network.heal();
+  await meshed(cluster, ['a', 'b', 'c', 'd']);
+  expect(linkedAt).toBeGreaterThan(healedAt);
+  // Every gate ran on both sides at the heal; each double run ended, and one message delay (plus the
+  // dial's own delays) after the link, not a placement round trip later.
+  await clock.until(() => [1, 2, 3, 4].every((gate) => runningOn.get(gate)?.size === 1));
+  expect(overlaps).toHaveLength(4);
+  const lastEnd = healedAt + Math.max(...overlaps);
+  expect(lastEnd - linkedAt).toBeLessThanOrEqual(2 * latency);
 });

@@ -71,15 +71,33 @@ function toCar(record: VisitRecord): Car {
   return { plate: record.plate, gate: record.gate, enteredAt: record.enteredAt, node: record.node };
 }
 
-/** Earliest entry wins the display; ties broken by visit id so every replica shows the same car. */
+/** Whether visit `a` is a later attempt of the command that made `b` (same request tag; ties: the greater id). */
+function laterAttempt(a: [string, VisitRecord], b: [string, VisitRecord]): boolean {
+  if (a[1].req === undefined || a[1].req !== b[1].req || a[0] === b[0]) return false;
+  return a[1].enteredAt > b[1].enteredAt || (a[1].enteredAt === b[1].enteredAt && a[0] > b[0]);
+}
+
+/**
+ * The visit a plate shows: the earliest entry wins the display, ties broken by visit id so every
+ * replica shows the same car. Visits carrying one request tag are attempts of one command (an owner
+ * that applied it and then stalled, and the owner that applied the retry without seeing that): they
+ * stand for one visit, the latest attempt, which is the one that can have been acknowledged (an
+ * acknowledged first attempt is on every live replica, so a retry finds it instead of applying again).
+ */
 function representative(visits: Map<string, VisitRecord>): [string, VisitRecord] | undefined {
   let best: [string, VisitRecord] | undefined;
   for (const entry of visits) {
+    let superseded = false;
+    for (const other of visits) if (laterAttempt(other, entry)) superseded = true;
+    if (superseded) continue;
     if (best === undefined || entry[1].enteredAt < best[1].enteredAt || (entry[1].enteredAt === best[1].enteredAt && entry[0] < best[0]))
       best = entry;
   }
   return best;
 }
+
+/** The origin of the transaction that deletes the late attempts of commands already exited. */
+export const STALE_ATTEMPT_CLEANUP = Symbol('stale attempt cleanup');
 
 export interface LotDocumentOptions {
   /** An existing document (tests); default: a fresh Y.Doc, so a fresh random clientID per process. */
@@ -127,6 +145,14 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
   private readonly byPlate = new Map<string, Map<string, VisitRecord>>();
   /** Request tags of entries this replica has seen, live or since left: idempotent retries. */
   private readonly seenTags = new Map<string, Car>();
+  /** Entry tags whose visit an exit removed (the exit log): a visit carrying one arrives dead. */
+  private readonly exitedTags = new Map<string, true>();
+  /** Visits to delete: attempts of commands whose visit was exited (see index). */
+  private readonly staleAttempts = new Set<string>();
+  private cleanupScheduled = false;
+  private destroyed = false;
+  /** Plates changed by the transaction under way, with the car each showed before it (undefined: out). */
+  private touched: Map<string, Car | undefined> | undefined;
   private counter = 0;
   /** Client ids seen in peers' state vectors before this replica's first write. */
   private readonly peerClients = new Set<number>();
@@ -138,13 +164,18 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
     this.exitLog = options.exitLog ?? { limit: EXIT_LOG_LIMIT, prune: EXIT_LOG_PRUNE };
     this.visits = this.doc.getMap<Uint8Array>(VISITS_KEY);
     this.exits = this.doc.getArray<Uint8Array>(EXIT_LOG_KEY);
-    this.visits.forEach((stored, id) => this.index(id, stored));
     this.exits.forEach((stored) => this.indexExit(stored));
+    this.visits.forEach((stored, id) => this.index(id, stored));
+    this.touched = undefined;
     this.visits.observe((event) => this.onChange(event));
     this.exits.observe((event) => {
       for (const change of event.changes.delta)
         if (change.insert !== undefined) for (const stored of change.insert as unknown[]) this.indexExit(stored);
     });
+    // Events are emitted once per transaction, from the plates' state before and after it, so a
+    // visit that arrives with the exit of its command (or with its record in the exit log) shows no
+    // entry and exit at all.
+    this.doc.on('afterTransaction', (transaction: Y.Transaction) => this.emitChanges(transaction));
   }
 
   /** Cars inside: plates with at least one live visit. */
@@ -288,23 +319,33 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
   }
 
   destroy(): void {
+    this.destroyed = true;
     this.doc.destroy();
     this.removeAllListeners();
   }
 
-  private index(id: string, stored: unknown): VisitRecord | undefined {
+  /** Notes the car a plate shows before the transaction under way changes it. */
+  private touch(plate: string): void {
+    this.touched ??= new Map();
+    if (!this.touched.has(plate)) this.touched.set(plate, this.carOf(plate));
+  }
+
+  private index(id: string, stored: unknown): void {
     // A peer could send a structurally valid update with a malformed value; it must not poison reads.
     const record = decodeVisit(stored);
-    if (record === undefined) return undefined;
+    if (record === undefined) return;
+    // Another attempt of an entry whose visit an exit already removed (an owner that applied it, then
+    // stalled or was cut off, while the retry was applied elsewhere and the car left): the command
+    // was applied, and exited. It never shows, and it is deleted for good.
+    if (record.req !== undefined && this.exitedTags.has(record.req)) return this.dropStaleAttempt(id);
+    this.touch(record.plate);
     let visits = this.byPlate.get(record.plate);
-    const wasEmpty = visits === undefined;
     if (visits === undefined) {
       visits = new Map();
       this.byPlate.set(record.plate, visits);
     }
     visits.set(id, record);
     if (record.req !== undefined) remember(this.seenTags, record.req, toCar(record));
-    return wasEmpty ? record : undefined;
   }
 
   /** Remembers an exit record's request tags: the exit's, and each removed visit's entry. */
@@ -313,40 +354,72 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
     if (record === undefined) return;
     const past = pastExitOf(record);
     if (past !== undefined) remember(this.seenExits, record.tag, past);
-    for (const [, visit] of record.removed) if (visit.req !== undefined) remember(this.seenTags, visit.req, toCar(visit));
+    const removed = new Set(record.removed.map(([id]) => id));
+    for (const [, visit] of record.removed) {
+      if (visit.req === undefined) continue;
+      remember(this.seenTags, visit.req, toCar(visit));
+      remember(this.exitedTags, visit.req, true);
+      // Another attempt of that entry, live here but not seen by the exit: exited with it.
+      for (const [id, other] of this.byPlate.get(visit.plate) ?? []) {
+        if (other.req !== visit.req || removed.has(id)) continue;
+        this.unindex(id, visit.plate);
+        this.dropStaleAttempt(id);
+      }
+    }
   }
 
-  /** Drops a visit from the index; returns its record when it was the plate's last live visit. */
-  private unindex(id: string, stored: unknown): VisitRecord | undefined {
-    const record = decodeVisit(stored);
-    if (record === undefined) return undefined;
-    const visits = this.byPlate.get(record.plate);
-    if (visits === undefined || !visits.delete(id)) return undefined;
-    if (visits.size === 0) {
-      this.byPlate.delete(record.plate);
-      return record;
-    }
-    return undefined;
+  /** Drops a visit from the index (given its plate). */
+  private unindex(id: string, plate: string): void {
+    const visits = this.byPlate.get(plate);
+    if (visits === undefined || !visits.has(id)) return;
+    this.touch(plate);
+    visits.delete(id);
+    if (visits.size === 0) this.byPlate.delete(plate);
+  }
+
+  /** Deletes a stale attempt from the document, soon (not inside the observer that found it). */
+  private dropStaleAttempt(id: string): void {
+    this.staleAttempts.add(id);
+    if (this.cleanupScheduled) return;
+    this.cleanupScheduled = true;
+    queueMicrotask(() => {
+      this.cleanupScheduled = false;
+      const ids = [...this.staleAttempts].filter((staleId) => this.visits.has(staleId));
+      this.staleAttempts.clear();
+      if (this.destroyed || ids.length === 0) return;
+      // A delete makes no new struct (no clientID is used): any replica may do it, and concurrent
+      // deletes of one visit merge into one.
+      this.doc.transact(() => {
+        for (const staleId of ids) this.visits.delete(staleId);
+      }, STALE_ATTEMPT_CLEANUP);
+    });
   }
 
   private onChange(event: Y.YMapEvent<Uint8Array>): void {
-    const { local } = event.transaction;
-    const origin: unknown = event.transaction.origin;
-    const info: ChangeInfo = origin instanceof LocalDecision ? { local, origin, decidedAt: origin.at } : { local, origin };
-    const entered: Car[] = [];
-    const left: Car[] = [];
     // changes.keys must be read inside the observer (Yjs computes it lazily from the transaction).
     event.changes.keys.forEach((change, id) => {
       if (change.action === 'delete' || change.action === 'update') {
-        const gone = this.unindex(id, change.oldValue as unknown);
-        if (gone !== undefined) left.push(toCar(gone));
+        const old = decodeVisit(change.oldValue as unknown);
+        if (old !== undefined) this.unindex(id, old.plate);
       }
-      if (change.action === 'add' || change.action === 'update') {
-        const first = this.index(id, this.visits.get(id));
-        if (first !== undefined) entered.push(toCar(first));
-      }
+      if (change.action === 'add' || change.action === 'update') this.index(id, this.visits.get(id));
     });
-    for (const car of entered) this.emit('car:entered', car, info);
-    for (const car of left) if (!this.byPlate.has(car.plate)) this.emit('car:left', car, info);
+  }
+
+  /** After a transaction: car:entered for each plate it brought in, car:left for each it took out. */
+  private emitChanges(transaction: Y.Transaction): void {
+    const touched = this.touched;
+    this.touched = undefined;
+    if (touched === undefined) return;
+    const { local } = transaction;
+    const origin: unknown = transaction.origin;
+    const info: ChangeInfo = origin instanceof LocalDecision ? { local, origin, decidedAt: origin.at } : { local, origin };
+    const left: Car[] = [];
+    for (const [plate, before] of touched) {
+      const after = this.carOf(plate);
+      if (before === undefined && after !== undefined) this.emit('car:entered', after, info);
+      else if (before !== undefined && after === undefined) left.push(before);
+    }
+    for (const car of left) this.emit('car:left', car, info);
   }
 }

@@ -245,3 +245,64 @@ describe('LotDocument exit log', () => {
     expect(lot.occupied).toBe(0);
   });
 });
+
+describe('LotDocument attempts of one command', () => {
+  // One entry command, two attempts: n1 applied it and stalled before anyone heard of it; the retry
+  // was applied by n4, whose replica lacked n1's visit. Both visits carry the command's tag.
+  const tick = () => new Promise<void>((resolve) => queueMicrotask(resolve));
+  function attempts() {
+    const n1 = new LotDocument();
+    const n4 = new LotDocument();
+    const first = n1.enter(car('Z', 1, 100, 'n1'), 'cmd-1');
+    const retry = n4.enter(car('Z', 1, 200, 'n4'), 'cmd-1');
+    return { n1, n4, first, retry };
+  }
+
+  it('shows the two attempts as one car, the latest attempt, and one exit removes both', () => {
+    const { n1, n4 } = attempts();
+    sync(n1, n4);
+    for (const lot of [n1, n4]) {
+      expect(lot.occupied).toBe(1);
+      expect(lot.carOf('Z')).toEqual(car('Z', 1, 200, 'n4'));
+      expect(lot.cars()).toEqual([car('Z', 1, 200, 'n4')]);
+    }
+    n4.leave('Z', undefined, { req: 'out-1', gate: 2, exitedAt: 300 });
+    sync(n1, n4);
+    expect(n1.carOf('Z')).toBeUndefined();
+  });
+
+  it('drops the stalled attempt that arrives after the exit of the retry: no car, no event, deleted for good', async () => {
+    const { n1, n4, first } = attempts();
+    n4.leave('Z', undefined, { req: 'out-1', gate: 2, exitedAt: 300 });
+    const events: string[] = [];
+    n4.on('car:entered', (c) => events.push(`in ${c.node}`));
+    n4.on('car:left', (c) => events.push(`out ${c.node}`));
+    Y.applyUpdate(n4.doc, Y.encodeStateAsUpdate(n1.doc), 'peer');
+    expect(n4.carOf('Z')).toBeUndefined();
+    expect(events).toEqual([]);
+    await tick();
+    // n4 deleted the stale visit; the delete reaches n1 like any write, and a replica built later
+    // from the document (after the exit log dropped the record) never sees it either.
+    sync(n1, n4);
+    expect(n1.carOf('Z')).toBeUndefined();
+    expect(n1.knowsVisit(first)).toBe(true);
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(n1.doc));
+    expect(doc.getMap('v').has(first)).toBe(false);
+  });
+
+  it('takes out a stalled attempt already shown here when the exit of the retry arrives', () => {
+    const { n1, n4 } = attempts();
+    const c = new LotDocument();
+    Y.applyUpdate(c.doc, Y.encodeStateAsUpdate(n1.doc), 'peer');
+    expect(c.carOf('Z')?.node).toBe('n1');
+    n4.leave('Z', undefined, { req: 'out-1', gate: 2, exitedAt: 300 });
+    const events: string[] = [];
+    c.on('car:entered', (x) => events.push(`in ${x.node}`));
+    c.on('car:left', (x) => events.push(`out ${x.node}`));
+    Y.applyUpdate(c.doc, Y.encodeStateAsUpdate(n4.doc), 'peer');
+    expect(c.carOf('Z')).toBeUndefined();
+    expect(c.occupied).toBe(0);
+    expect(events).toEqual(['out n1']);
+  });
+});

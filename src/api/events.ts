@@ -59,9 +59,10 @@ export interface EventsHandlerOptions {
 /** The `data:` JSON of one event. */
 export function eventData(type: EventType, args: readonly unknown[], at: number): Record<string, unknown> {
   if (type === 'car:entered' || type === 'car:left') {
-    const info = (args[1] ?? {}) as { local?: unknown; decidedAt?: unknown };
+    const info = (args[1] ?? {}) as { local?: unknown; decidedAt?: unknown; req?: unknown };
     const decided = typeof info.decidedAt === 'number' ? { decidedAt: info.decidedAt } : {};
-    return { car: args[0], local: info.local === true, ...decided, at };
+    const car = typeof info.req === 'string' ? { ...(args[0] as Record<string, unknown>), req: info.req } : args[0];
+    return { car, local: info.local === true, ...decided, at };
   }
   return { ...(args[0] as Record<string, unknown>), at };
 }

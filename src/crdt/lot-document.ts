@@ -46,6 +46,8 @@ export interface ChangeInfo {
    * decision and the end of the transaction emits the event after it resumes.
    */
   decidedAt?: number;
+  /** The request tag (hex) of the entry behind the car of the event, when it has one. */
+  req?: string;
 }
 
 /** The origin of a local transaction of an entry or an exit: when it was decided. */
@@ -152,7 +154,7 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
   private cleanupScheduled = false;
   private destroyed = false;
   /** Plates changed by the transaction under way, with the car each showed before it (undefined: out). */
-  private touched: Map<string, Car | undefined> | undefined;
+  private touched: Map<string, VisitRecord | undefined> | undefined;
   private counter = 0;
   /** Client ids seen in peers' state vectors before this replica's first write. */
   private readonly peerClients = new Set<number>();
@@ -197,6 +199,12 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
     const among = visits === undefined || only === undefined ? visits : new Map([...visits].filter(([id]) => only.includes(id)));
     const rep = among === undefined ? undefined : representative(among);
     return rep === undefined ? undefined : { id: rep[0], car: toCar(rep[1]) };
+  }
+
+  /** The record of the visit a plate shows (with its request tag), if it is inside. */
+  private shownRecord(plate: string): VisitRecord | undefined {
+    const visits = this.byPlate.get(plate);
+    return visits === undefined ? undefined : representative(visits)?.[1];
   }
 
   /** The live visits of a plate (more than one only after concurrent entries, see data-model.md). */
@@ -327,7 +335,7 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
   /** Notes the car a plate shows before the transaction under way changes it. */
   private touch(plate: string): void {
     this.touched ??= new Map();
-    if (!this.touched.has(plate)) this.touched.set(plate, this.carOf(plate));
+    if (!this.touched.has(plate)) this.touched.set(plate, this.shownRecord(plate));
   }
 
   private index(id: string, stored: unknown): void {
@@ -414,12 +422,14 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
     const { local } = transaction;
     const origin: unknown = transaction.origin;
     const info: ChangeInfo = origin instanceof LocalDecision ? { local, origin, decidedAt: origin.at } : { local, origin };
-    const left: Car[] = [];
+    const infoOf = (record: VisitRecord): ChangeInfo =>
+      record.req === undefined ? info : { ...info, req: Buffer.from(record.req, 'latin1').toString('hex') };
+    const left: VisitRecord[] = [];
     for (const [plate, before] of touched) {
-      const after = this.carOf(plate);
-      if (before === undefined && after !== undefined) this.emit('car:entered', after, info);
+      const after = this.shownRecord(plate);
+      if (before === undefined && after !== undefined) this.emit('car:entered', toCar(after), infoOf(after));
       else if (before !== undefined && after === undefined) left.push(before);
     }
-    for (const car of left) this.emit('car:left', car, info);
+    for (const record of left) this.emit('car:left', toCar(record), infoOf(record));
   }
 }

@@ -15,8 +15,10 @@
  *     (Yjs never restores a deleted item: only a re-application does that).
  * (b) at most once — `applied-twice`: every visit is the effect of one entry command. Visits that
  *     carry their request tag (a `req` field on the car, hex: the entry's request id hashed as
- *     src/crdt/visit-codec.ts `requestTag` does) are grouped by it: two visits of one id are one
- *     command applied twice. Without the tag, the visits the events show are matched to commands:
+ *     src/crdt/visit-codec.ts `requestTag` does) are grouped by it: visits of one id are attempts of
+ *     one command, which the lot shows as one car (docs/data-model.md, "Attempts of one command");
+ *     it was applied twice when a node shows a car of that id inside again after it showed it leave,
+ *     and a tag of no entry command is a visit nobody made. Without the tag, the visits the events show are matched to commands:
  *     an acknowledged entry explains exactly the visit it returned; an indeterminate one may explain
  *     one visit of its plate and gate made after it was invoked; a visit no command is left to explain was
  *     applied twice (or by nobody), unless a refused entry of the plate was under way when it was
@@ -187,9 +189,20 @@ export function checkVisits(history: Op[], allLives: Life[], splits: Window[]): 
       const byTag = new Map<string, CarEvent[]>();
       for (const e of tagged) byTag.set(e.car.req!, [...(byTag.get(e.car.req!) ?? []), e]);
       for (const [tag, same] of byTag) {
-        if (same.length < 2) continue;
-        const op = ops.find((o) => requestTagHex(o.id) === tag);
-        add('applied-twice', plate, `request ${op?.id ?? tag} made ${same.length} visits: ${same.map((e) => visitKey(e.car)).join(', ')}`);
+        const op = entries.find((o) => requestTagHex(o.id) === tag);
+        if (op === undefined) {
+          add('applied-twice', plate, `visits ${same.map((e) => visitKey(e.car)).join(', ')} carry the tag ${tag} of no entry command`);
+          continue;
+        }
+        // Visits of one tag are attempts of one command (an owner that applied it and stalled, and
+        // the owner of the retry): the lot shows them as one car. Applied twice is a car of that
+        // command shown inside again, on any node, after that node showed it leave.
+        for (const [node, mine] of byNode) {
+          const outAt = mine.findIndex((e) => e.type === 'car:left' && e.car.req === tag);
+          const back = outAt < 0 ? undefined : mine.find((e, i) => i > outAt && e.type === 'car:entered' && e.car.req === tag);
+          if (back !== undefined)
+            add('applied-twice', plate, `request ${op.id} came back on ${node} after its car left: ${visitKey(back.car)}`);
+        }
       }
     } else {
       const candidates = new Map<CarEvent, Op[]>();

@@ -83,13 +83,33 @@ describe('never undone', () => {
 });
 
 describe('at most once', () => {
-  test('two visits of one request tag are one command applied twice', () => {
+  test('two visits of one request tag are attempts of one command, shown as one car: not applied twice', () => {
     const tag = requestTagHex('op-x');
-    const history = [op('entry', 99, 110, 'ok', { id: 'op-x', car: car(100, 'n1', 'A', tag) })];
+    const history = [op('entry', 99, 310, 'ok', { id: 'op-x', car: car(300, 'n2', 'A', tag) })];
     const lines = [
       ev('n1', 'car:entered', car(100, 'n1', 'A', tag), 101, true),
       ev('n2', 'car:entered', car(300, 'n2', 'A', tag), 301, true),
     ];
+    expect(kinds(history, lines)).not.toContain('applied-twice');
+  });
+
+  test('a car of one request tag shown inside again after it left is that command applied twice', () => {
+    const tag = requestTagHex('op-x');
+    const history = [
+      op('entry', 99, 310, 'ok', { id: 'op-x', car: car(300, 'n2', 'A', tag) }),
+      op('exit', 400, 410, 'ok', { car: car(300, 'n2', 'A', tag) }),
+    ];
+    const lines = [
+      ev('n2', 'car:entered', car(300, 'n2', 'A', tag), 301, true),
+      ev('n2', 'car:left', car(300, 'n2', 'A', tag), 405, true),
+      ev('n2', 'car:entered', car(100, 'n1', 'A', tag), 500, false),
+    ];
+    expect(kinds(history, lines)).toContain('applied-twice');
+  });
+
+  test('a visit whose tag belongs to no entry command was made by nobody', () => {
+    const history = [op('entry', 99, 110, 'ok', { id: 'op-x', car: car(100, 'n1', 'A', requestTagHex('op-x')) })];
+    const lines = [ev('n2', 'car:entered', car(300, 'n2', 'A', requestTagHex('op-y')), 301, true)];
     expect(kinds(history, lines)).toContain('applied-twice');
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { encodeVisit, LotDocument, VISITS_KEY } from '../../../src/crdt/lot-document.js';
+import { encodeVisit, LotDocument, requestTag, VISITS_KEY } from '../../../src/crdt/lot-document.js';
 import type { Car } from '../../../src/types.js';
 
 const car = (plate: string, gate = 1, enteredAt = 1000, node = 'n1'): Car => ({ plate, gate, enteredAt, node });
@@ -304,5 +304,16 @@ describe('LotDocument attempts of one command', () => {
     expect(c.carOf('Z')).toBeUndefined();
     expect(c.occupied).toBe(0);
     expect(events).toEqual(['out n1']);
+  });
+
+  it('names the request tag of the car in each event (hex), so attempts of one command can be told', () => {
+    const lot = new LotDocument();
+    const tags: Array<string | undefined> = [];
+    lot.on('car:entered', (_c, info) => tags.push(info.req));
+    lot.on('car:left', (_c, info) => tags.push(info.req));
+    lot.enter(car('T'), 'cmd-9');
+    lot.leave('T');
+    const hex = Buffer.from(requestTag('cmd-9'), 'latin1').toString('hex');
+    expect(tags).toEqual([hex, hex]);
   });
 });

@@ -4,6 +4,7 @@
  * their events with, see src/api/events.ts).
  */
 import { median } from '../../src/load/percentiles.js';
+import { preciseNow } from '../../src/clock.js';
 
 export type Preset = 'full' | 'quick' | 'smoke';
 
@@ -14,9 +15,9 @@ export interface BenchContext {
   log(message: string): void;
 }
 
-/** ms since the epoch, sub-ms: comparable with the `at` of node events on this machine. */
+/** ms since the epoch, sub-ms: comparable with the `at` of node events on this machine (the same clock). */
 export function wall(): number {
-  return performance.timeOrigin + performance.now();
+  return preciseNow();
 }
 
 /** Picks the value for the preset. */

@@ -135,8 +135,8 @@ export function renderTable(report: BenchReport): string {
           : '';
     const anchor = s.signal === 'SIGSTOP' ? 'memberlist ~5 s; Akka ~5.5 s + 20 s SBR; BEAM net_ticktime 60 s' : '';
     add(
-      `failover, ${s.signal} of gate 1's node (3 nodes): gates moved / first ok through gate 1 / longest gap / failed`,
-      `${n(m.gatesMovedMs, 1)} ms / ${n(m.firstOkAfterMoveMs, 1)} ms / ${n(m.longestGapMs, 1)} ms / ${n(m.failed, 0)} of ${n(m.commands, 0)}`,
+      `failover, ${s.signal} of gate 1's node (3 nodes): gates moved / started (takeover sync) / first ok through gate 1 / longest gap / failed`,
+      `${n(m.gatesMovedMs, 1)} ms / ${n(m.gatesStartedMs, 1)} ms (${n(m.takeoverMs, 1)} ms) / ${n(m.firstOkAfterMoveMs, 1)} ms / ${n(m.longestGapMs, 1)} ms / ${n(m.failed, 0)} of ${n(m.commands, 0)}`,
       target,
       anchor,
     );

@@ -8,7 +8,9 @@
  * Measured from the signal: until every gate the victim ran has moved to a live node on every
  * survivor (their `gate:moved` events), until the first command through gate 1 succeeds after the
  * gates moved, the longest gap between two acknowledged commands through gate 1, and how many
- * commands failed (errors, not refusals).
+ * commands failed (errors, not refusals). Also, per run: until every gate the victim ran has started
+ * again on its new owner (`gate:started`), and the longest takeover sync (a new owner's `gate:moved`
+ * to its `gate:started`: a step 1 to each linked peer and their step 2s, or the old owner's release).
  */
 import { codeOf } from '../../src/load/index.js';
 import { startCluster, stopAll, waitFor, type BenchNode } from '../lib/cluster.js';
@@ -17,6 +19,10 @@ import { subscribe } from '../lib/sse.js';
 
 export interface FailoverRun extends Record<string, number> {
   gatesMovedMs: number;
+  /** From the signal until every gate of the victim runs again on a survivor. */
+  gatesStartedMs: number;
+  /** The longest time from a gate's move to a survivor to its start there. */
+  takeoverMs: number;
   firstOkAfterMoveMs: number;
   longestGapMs: number;
   failed: number;
@@ -36,18 +42,29 @@ async function oneRun(ctx: BenchContext, signal: Signal, repeat: number): Promis
     const victimGates = view.gates.filter((g) => g.node === victimName).map((g) => g.gate);
     // gate -> survivor -> time it moved to a live node in that survivor's view
     const moved = new Map<number, Map<BenchNode, number>>();
+    // gate -> when it started on a survivor after the signal, and when it had moved there
+    const started = new Map<number, { at: number; movedHere: number }>();
+    const movedTo = new Map<string, number>();
+    let signalled = Number.POSITIVE_INFINITY;
     for (const s of survivors) {
       subs.push(
         subscribe(
           s.url,
           (ev) => {
+            if (ev.type === 'gate:started') {
+              const d = ev.data as { gate: number; at: number };
+              if (d.at >= signalled && !started.has(d.gate))
+                started.set(d.gate, { at: d.at, movedHere: movedTo.get(`${s.name}:${d.gate}`) ?? d.at });
+              return;
+            }
             const d = ev.data as { gate: number; to: string | null; at: number };
+            if (d.to === s.name) movedTo.set(`${s.name}:${d.gate}`, d.at);
             if (d.to === null || d.to === victimName) return;
             let m = moved.get(d.gate);
             if (m === undefined) moved.set(d.gate, (m = new Map<BenchNode, number>()));
             if (!m.has(s)) m.set(s, d.at);
           },
-          ['gate:moved'],
+          ['gate:moved', 'gate:started'],
         ),
       );
     }
@@ -72,11 +89,14 @@ async function oneRun(ctx: BenchContext, signal: Signal, repeat: number): Promis
     })();
     await sleep(sized(ctx, 500, 400, 300));
     killedAt = wall();
+    signalled = killedAt;
     victim.child.kill(signal);
     const allMoved = (): boolean => victimGates.every((g) => survivors.every((s) => moved.get(g)?.has(s) === true));
     await waitFor(allMoved, 15_000, `gates of ${victimName} to move`, 5);
     const movedAt = Math.max(...victimGates.flatMap((g) => [...moved.get(g)!.values()]));
     await waitFor(() => acks.some((t) => t > movedAt), 15_000, 'a command through gate 1 after the move', 5);
+    await waitFor(() => victimGates.every((g) => started.has(g)), 15_000, `gates of ${victimName} to start again`, 5);
+    const starts = victimGates.map((g) => started.get(g)!);
     await sleep(200);
     stop = true;
     await driver;
@@ -90,13 +110,15 @@ async function oneRun(ctx: BenchContext, signal: Signal, repeat: number): Promis
     if (before !== undefined && after !== undefined) gap = Math.max(gap, after - before);
     const run: FailoverRun = {
       gatesMovedMs: round(movedAt - killedAt),
+      gatesStartedMs: round(Math.max(...starts.map((x) => x.at)) - killedAt),
+      takeoverMs: round(Math.max(...starts.map((x) => x.at - x.movedHere))),
       firstOkAfterMoveMs: round(firstOk - killedAt),
       longestGapMs: round(gap),
       failed,
       commands,
     };
     ctx.log(
-      `failover ${signal} #${repeat}: gates moved after ${run.gatesMovedMs} ms, first ok ${run.firstOkAfterMoveMs} ms, longest gap ${run.longestGapMs} ms, ${failed}/${commands} failed`,
+      `failover ${signal} #${repeat}: gates moved after ${run.gatesMovedMs} ms, started ${run.gatesStartedMs} ms (takeover ${run.takeoverMs} ms), first ok ${run.firstOkAfterMoveMs} ms, longest gap ${run.longestGapMs} ms, ${failed}/${commands} failed`,
     );
     return run;
   } finally {

@@ -7,10 +7,10 @@
  *   data: {"car":{...},"local":true,"at":1763913600123.456}
  *
  * `local` is true when this replica made the change (its gate worker), false when it was applied from
- * a peer. `at` is `performance.timeOrigin + performance.now()` on the node when it emitted the
- * event: ms since the epoch with sub-ms resolution, and comparable between processes on one machine
- * (each process's origin is the wall clock at its start, then a monotonic clock), which is what
- * lets the benchmark subtract the `at` of two nodes.
+ * a peer. `at` is `preciseNow()` (src/clock.ts) on the node when it emitted the event: ms since the
+ * epoch with sub-ms resolution, and comparable between processes on one machine (the wall clock at a
+ * measured tick, then a monotonic clock), which is what lets the benchmark subtract the `at` of two
+ * nodes.
  *
  * `?types=car:entered,gate:moved` limits the stream to those event names. Writes of one event-loop
  * turn are merged into one socket write (an entry burst costs one syscall, not one per car). A client
@@ -18,6 +18,7 @@
  * cannot grow the node's memory; it reconnects and carries on (SSE has no replay here).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { preciseNow } from '../clock.js';
 
 /** The path of the stream. */
 export const EVENTS_PATH = '/events';
@@ -44,7 +45,7 @@ export interface EventsSource {
 
 export interface EventsHandlerOptions {
   source: EventsSource;
-  /** Timestamp of an event; default `performance.timeOrigin + performance.now()`. */
+  /** Timestamp of an event; default `preciseNow()` (src/clock.ts). */
   timestamp?: () => number;
   /** Runs a function after this event-loop turn's I/O (setImmediate); the node passes its clock's defer. */
   defer?: (fn: () => void) => void;
@@ -91,7 +92,7 @@ export function parseTypes(target: string | undefined): EventType[] | undefined 
  * the stream is set up; the stream ends when the client goes away or the server closes connections.
  */
 export function createEventsHandler(options: EventsHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const timestamp = options.timestamp ?? (() => performance.timeOrigin + performance.now());
+  const timestamp = options.timestamp ?? preciseNow;
   const defer = options.defer ?? ((fn) => void setImmediate(fn));
   const maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
   const keepAliveMs = options.keepAliveMs ?? 15_000;

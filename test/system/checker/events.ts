@@ -4,13 +4,14 @@
  * stopped. A life is one process (one incarnation) at one url, from its start to its exit; a node
  * restarted at the same url has a second life. Loading is the only I/O here.
  *
- * Times. A node stamps each event with `at` = `performance.timeOrigin + performance.now()`, the agent
- * stamps what it receives with the same clock, the load clients stamp invoke and completion with it,
- * and the harness uses `Date.now()`. On one machine these are one clock read through different
- * origins: a process's `timeOrigin` is the wall clock read at its start (microsecond resolution),
- * then a monotonic clock is added. Two processes disagree by the wall clock's adjustment between
- * their starts (nothing without NTP, at most 0.5 ms per second of age with a slewing NTP) and by
- * `Date.now()`'s millisecond truncation. {@link SKEW_MS} bounds that; every comparison of times from
+ * Times. A node stamps each event with `at` = `preciseNow()` (src/clock.ts), the agent stamps what it
+ * receives with the same clock, the load clients stamp invoke and completion with it, and the harness
+ * uses `Date.now()`. On one machine these are one clock read through different origins: the origin
+ * of `performance.now()` measured at a tick of the wall clock, then a monotonic clock.
+ * (`performance.timeOrigin` is not used: it is sampled at start-up, and a node descheduled then was
+ * seen 8-10 ms off.) Two processes disagree by the wall clock's adjustment between their starts
+ * (nothing without NTP, at most 0.5 ms per second of age with a slewing NTP) and by `Date.now()`'s
+ * millisecond truncation. {@link SKEW_MS} bounds that; every comparison of times from
  * two processes that decides a violation gives the benefit of it to the system under test.
  */
 import { existsSync, readFileSync } from 'node:fs';

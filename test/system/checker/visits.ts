@@ -58,6 +58,8 @@ export interface CarEvent {
   car: Car & { req?: string };
   t: number;
   local: boolean;
+  /** A local change's decision time on the deciding node's wall clock (`decidedAt`), when sent. */
+  decidedAt?: number;
 }
 
 /** The request tag of a request id, as visit-codec.ts stores it, in hex. */
@@ -74,7 +76,8 @@ export function carEvents(allLives: Life[]): Map<string, CarEvent[]> {
       const car = carOf(e);
       if (car === undefined) continue;
       const list = byPlate.get(car.plate) ?? [];
-      list.push({ node: life.node, type: e.type, car, t: e.t, local: e.data.local === true });
+      const decidedAt = typeof e.data.decidedAt === 'number' ? { decidedAt: e.data.decidedAt } : {};
+      list.push({ node: life.node, type: e.type, car, t: e.t, local: e.data.local === true, ...decidedAt });
       byPlate.set(car.plate, list);
     }
   }
@@ -254,7 +257,8 @@ export function checkVisits(history: Op[], allLives: Life[], splits: Window[]): 
         !ops.some((o) => o !== op && o.op === 'exit' && o.type === 'ok' && sameCar(o.car, op.car))
       ) {
         // (Two exits acknowledged with one visit are judged by shared-ack, which knows partitions.)
-        const removed = list.some((e) => e.type === 'car:left' && e.local && e.t >= op.invoke - SKEW_MS && e.t <= op.complete + SKEW_MS);
+        const during = (t: number | undefined) => t !== undefined && t >= op.invoke - SKEW_MS && t <= op.complete + SKEW_MS;
+        const removed = list.some((e) => e.type === 'car:left' && e.local && (during(e.t) || during(e.decidedAt)));
         if (!removed) add('ack-without-effect', plate, `exit ${op.id} was answered 200, but no node removed ${plate} meanwhile`);
       }
     }

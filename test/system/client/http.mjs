@@ -77,7 +77,8 @@ export function request(url, method, body, opts = {}) {
  */
 export { seededRandom as prng } from '../../../dist/src/random.js';
 
-/** Wall-clock time in ms with sub-ms precision, comparable across the lab's processes. */
-export function now() {
-  return performance.timeOrigin + performance.now();
-}
+/**
+ * Wall-clock time in ms with sub-ms precision, comparable across the lab's processes: the node's own
+ * (src/clock.ts `preciseNow`, which does not trust `performance.timeOrigin`).
+ */
+export { preciseNow as now } from '../../../dist/src/clock.js';

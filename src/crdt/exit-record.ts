@@ -50,7 +50,12 @@ export interface ExitRecord {
   removed: Array<[string, VisitRecord]>;
 }
 
-export function encodeExitRecord(record: ExitRecord): Uint8Array {
+/** An exit record to write, with each removed visit's stored bytes when at hand (not encoded again). */
+export interface ExitRecordToWrite extends ExitRecord {
+  stored?: ReadonlyMap<string, Uint8Array>;
+}
+
+export function encodeExitRecord(record: ExitRecordToWrite): Uint8Array {
   const encoder = encoding.createEncoder();
   for (let i = 0; i < TAG_BYTES; i++) encoding.writeUint8(encoder, record.tag.charCodeAt(i));
   encoding.writeVarUint(encoder, record.gate);
@@ -58,7 +63,7 @@ export function encodeExitRecord(record: ExitRecord): Uint8Array {
   encoding.writeVarUint(encoder, record.removed.length);
   for (const [id, visit] of record.removed) {
     encoding.writeVarString(encoder, id);
-    encoding.writeVarUint8Array(encoder, encodeVisit(visit));
+    encoding.writeVarUint8Array(encoder, record.stored?.get(id) ?? encodeVisit(visit));
   }
   return encoding.toUint8Array(encoder);
 }

@@ -62,6 +62,15 @@ export interface LotDocumentEvents {
   'car:left': [Car, ChangeInfo];
 }
 
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+/** A request tag (8 characters, one a byte) in hex. */
+function tagHex(tag: string): string {
+  let hex = '';
+  for (let i = 0; i < tag.length; i++) hex += HEX[tag.charCodeAt(i) & 0xff]!;
+  return hex;
+}
+
 /** Adds to a memory of request tags, forgetting the oldest past SEEN_TAGS_LIMIT. */
 function remember<T>(memory: Map<string, T>, tag: string, value: T): void {
   if (memory.has(tag)) return;
@@ -153,6 +162,8 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
   private readonly staleAttempts = new Set<string>();
   private cleanupScheduled = false;
   private destroyed = false;
+  /** The record of the exit this replica writes in the transaction under way (leave). */
+  private localExit: ExitRecord | undefined;
   /** Plates changed by the transaction under way, with the car each showed before it (undefined: out). */
   private touched: Map<string, VisitRecord | undefined> | undefined;
   private counter = 0;
@@ -170,14 +181,19 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
     this.visits.forEach((stored, id) => this.index(id, stored));
     this.touched = undefined;
     this.visits.observe((event) => this.onChange(event));
-    this.exits.observe((event) => {
-      for (const change of event.changes.delta)
-        if (change.insert !== undefined) for (const stored of change.insert as unknown[]) this.indexExit(stored);
+    // Exit records are read from the transaction's new structs, not from the array's event: its
+    // `changes`/`delta` walk the whole array (50,000 records) at every exit. Then events are emitted
+    // once per transaction, from the plates' state before and after it, so a visit that arrives with
+    // the exit of its command (or with its record in the exit log) shows no entry and exit at all.
+    this.doc.on('afterTransaction', (transaction: Y.Transaction) => {
+      const local = this.localExit;
+      this.localExit = undefined;
+      // This replica's own exit: its record is at hand (one per local transaction, see leave).
+      if (local !== undefined) this.indexExitRecord(local);
+      else if ([...transaction.changed.keys()].includes(this.exits))
+        for (const stored of this.insertedExitRecords(transaction)) this.indexExit(stored);
+      this.emitChanges(transaction);
     });
-    // Events are emitted once per transaction, from the plates' state before and after it, so a
-    // visit that arrives with the exit of its command (or with its record in the exit log) shows no
-    // entry and exit at all.
-    this.doc.on('afterTransaction', (transaction: Y.Transaction) => this.emitChanges(transaction));
   }
 
   /** Cars inside: plates with at least one live visit. */
@@ -271,14 +287,29 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
   leave(plate: string, only?: readonly string[], exit?: ExitStamp): Array<[string, VisitRecord]> {
     const observed = only === undefined ? this.visitsOf(plate) : this.visitsOf(plate).filter(([id]) => only.includes(id));
     if (observed.length > 0) {
+      const stored = new Map<string, Uint8Array>();
+      if (exit !== undefined)
+        for (const [id] of observed) {
+          const bytes = this.visits.get(id);
+          if (bytes !== undefined) stored.set(id, bytes);
+        }
       this.doc.transact(
         () => {
           for (const [id] of observed) this.visits.delete(id);
           if (exit === undefined) return;
           // In the same transaction: a replica that has the removal has the record too.
-          this.exits.push([encodeExitRecord({ tag: requestTag(exit.req), gate: exit.gate, exitedAt: exit.exitedAt, removed: observed })]);
+          // At the front: Y.Array's push walks the whole list to its end at every call (deleted
+          // records included), an insert at 0 does not. So the log runs newest first, and pruning
+          // drops its tail (one walk per `prune` exits).
+          const record: ExitRecord = { tag: requestTag(exit.req), gate: exit.gate, exitedAt: exit.exitedAt, removed: observed };
+          this.exits.insert(0, [encodeExitRecord({ ...record, stored })]);
+          this.localExit = record;
           const { limit, prune } = this.exitLog;
-          if (this.exits.length > limit) this.exits.delete(0, Math.min(prune, this.exits.length - 1));
+          const length = this.exits.length;
+          if (length > limit) {
+            const drop = Math.min(prune, length - 1);
+            this.exits.delete(length - drop, drop);
+          }
         },
         exit === undefined ? null : new LocalDecision(exit.exitedAt),
       );
@@ -356,10 +387,30 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
     if (record.req !== undefined) remember(this.seenTags, record.req, toCar(record));
   }
 
+  /** The exit records a transaction appended: its new items in the exit log, in clock order per client. */
+  private insertedExitRecords(transaction: Y.Transaction): unknown[] {
+    const records: unknown[] = [];
+    transaction.afterState.forEach((after, client) => {
+      const before = transaction.beforeState.get(client) ?? 0;
+      const structs = this.doc.store.clients.get(client);
+      if (after <= before || structs === undefined) return;
+      for (let i = Y.findIndexSS(structs, before); i < structs.length; i++) {
+        const struct = structs[i]!;
+        if (struct.id.clock >= after) break;
+        if (struct.id.clock < before || !(struct instanceof Y.Item) || struct.deleted) continue;
+        if (struct.parent === (this.exits as unknown)) records.push(...(struct.content.getContent() as unknown[]));
+      }
+    });
+    return records;
+  }
+
   /** Remembers an exit record's request tags: the exit's, and each removed visit's entry. */
   private indexExit(stored: unknown): void {
     const record = decodeExitRecord(stored);
-    if (record === undefined) return;
+    if (record !== undefined) this.indexExitRecord(record);
+  }
+
+  private indexExitRecord(record: ExitRecord): void {
     const past = pastExitOf(record);
     if (past !== undefined) remember(this.seenExits, record.tag, past);
     const removed = new Set(record.removed.map(([id]) => id));
@@ -422,8 +473,7 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
     const { local } = transaction;
     const origin: unknown = transaction.origin;
     const info: ChangeInfo = origin instanceof LocalDecision ? { local, origin, decidedAt: origin.at } : { local, origin };
-    const infoOf = (record: VisitRecord): ChangeInfo =>
-      record.req === undefined ? info : { ...info, req: Buffer.from(record.req, 'latin1').toString('hex') };
+    const infoOf = (record: VisitRecord): ChangeInfo => (record.req === undefined ? info : { ...info, req: tagHex(record.req) });
     const left: VisitRecord[] = [];
     for (const [plate, before] of touched) {
       const after = this.shownRecord(plate);

@@ -42,8 +42,15 @@ const MAX_NODE_BYTES = 1024;
  * collision needs two requests for the same plate with equal tags: 2^-64.
  */
 export function requestTag(req: string): string {
-  return createHash('sha256').update(req).digest().toString('latin1', 0, TAG_BYTES);
+  // A command asks twice in a row (is it known? then record it): the second hash is the first one.
+  if (req === lastRequest) return lastTag;
+  lastTag = createHash('sha256').update(req).digest().toString('latin1', 0, TAG_BYTES);
+  lastRequest = req;
+  return lastTag;
 }
+
+let lastRequest: string | undefined;
+let lastTag = '';
 
 function checkInteger(value: number, what: string): void {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`a visit's ${what} must be a non-negative integer, not ${value}`);

@@ -57,12 +57,16 @@ let origin: number | undefined;
 function measureOrigin(): number {
   let best = { origin: performance.timeOrigin, window: Number.POSITIVE_INFINITY };
   for (let i = 0; i < 3; i++) {
-    const start = Date.now();
+    // The tick falls between the last read of Date.now() that returned `start` and the first that did
+    // not; `before` is taken just ahead of the former, `after` just behind the latter.
     let before = performance.now();
-    let tick = Date.now();
-    // Bounded: Date.now() moves within a millisecond; 10,000 reads are far more than that.
+    const start = Date.now();
+    let next = before;
+    let tick = start;
+    // Bounded: Date.now() moves within a millisecond; a million reads are far more than that.
     for (let n = 0; tick === start && n < 1_000_000; n++) {
-      before = performance.now();
+      before = next;
+      next = performance.now();
       tick = Date.now();
     }
     const after = performance.now();

@@ -16,6 +16,11 @@ export interface Member {
   synced: boolean;
   /** Why it was declared dead (the heartbeat's silence, or how its link closed). */
   downReason?: string;
+  /**
+   * Its `member:up` is held until it is introduced (Membership.introduce: its gates are known and
+   * any gate both ran is released here); false only while held.
+   */
+  introduced?: boolean;
 }
 
 export interface MemberEvent {

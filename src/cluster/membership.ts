@@ -34,6 +34,12 @@ export interface MembershipOptions {
   selfReady?: boolean;
   /** Dead and left members are forgotten after this long (default one hour). */
   retentionMs?: number;
+  /**
+   * Hold a new member's `member:up` until {@link Membership.introduce} is called for its link (the
+   * node calls it once the peer's first GATES is read and every gate both ran is released here), so
+   * that "up" means "linked, and no gate runs on both of us". Default false (up at once).
+   */
+  holdMemberUp?: boolean;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -233,10 +239,26 @@ export class Membership extends EventEmitter<MembershipEvents> implements Starta
       synced: false,
     });
     if (!wasLive) {
-      this.log.info({ peer: name, url, incarnation }, 'member up');
-      this.emit('member:up', { name, url, incarnation, status: 'alive' });
+      if (this.options.holdMemberUp === true) this.members.get(name)!.introduced = false;
+      else this.announceUp(this.members.get(name)!);
     }
     this.viewMaybeChanged();
+  }
+
+  /**
+   * The member on `link` is introduced (see holdMemberUp): its held `member:up` goes out now. Nothing
+   * when the link is no longer its, or it was introduced already.
+   */
+  introduce(link: PeerLink): void {
+    const m = this.members.get(link.remote.name);
+    if (m === undefined || m.link !== link || m.introduced !== false || !isLive(m)) return;
+    this.announceUp(m);
+  }
+
+  private announceUp(m: Member): void {
+    m.introduced = true;
+    this.log.info({ peer: m.name, url: m.url, incarnation: m.incarnation }, 'member up');
+    this.emit('member:up', { name: m.name, url: m.url, incarnation: m.incarnation, status: 'alive' });
   }
 
   /** A link closed. The member is dead, or left if it said so. */

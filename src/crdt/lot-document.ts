@@ -73,7 +73,8 @@ function tagHex(tag: string): string {
 
 /** Adds to a memory of request tags, forgetting the oldest past SEEN_TAGS_LIMIT. */
 function remember<T>(memory: Map<string, T>, tag: string, value: T): void {
-  if (memory.has(tag)) return;
+  // Seen again: the newest again (an entry's tag read back from its exit outlives the entry's age).
+  memory.delete(tag);
   memory.set(tag, value);
   if (memory.size > SEEN_TAGS_LIMIT) memory.delete(memory.keys().next().value as string);
 }
@@ -157,7 +158,7 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
   /** Request tags of entries this replica has seen, live or since left: idempotent retries. */
   private readonly seenTags = new Map<string, Car>();
   /** Entry tags whose visit an exit removed (the exit log): a visit carrying one arrives dead. */
-  private readonly exitedTags = new Map<string, true>();
+  private readonly exitedTags = new Map<string, string>();
   /** Visits to delete: attempts of commands whose visit was exited (see index). */
   private readonly staleAttempts = new Set<string>();
   private cleanupScheduled = false;
@@ -376,7 +377,7 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
     // Another attempt of an entry whose visit an exit already removed (an owner that applied it, then
     // stalled or was cut off, while the retry was applied elsewhere and the car left): the command
     // was applied, and exited. It never shows, and it is deleted for good.
-    if (record.req !== undefined && this.exitedTags.has(record.req)) return this.dropStaleAttempt(id);
+    if (record.req !== undefined && this.exitedTags.get(record.req) === record.plate) return this.dropStaleAttempt(id);
     this.touch(record.plate);
     let visits = this.byPlate.get(record.plate);
     if (visits === undefined) {
@@ -384,7 +385,7 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
       this.byPlate.set(record.plate, visits);
     }
     visits.set(id, record);
-    if (record.req !== undefined) remember(this.seenTags, record.req, toCar(record));
+    if (record.req !== undefined) this.rememberEntry(record.req, toCar(record));
   }
 
   /** The exit records a transaction appended: its new items in the exit log, in clock order per client. */
@@ -404,6 +405,16 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
     return records;
   }
 
+  /**
+   * Remembers the car an entry request made. Of two attempts of one command the later one is the
+   * answer (the car the plate shows, see representative), whichever arrived here first.
+   */
+  private rememberEntry(tag: string, car: Car): void {
+    const known = this.seenTags.get(tag);
+    const later = known !== undefined && known.plate === car.plate && known.enteredAt > car.enteredAt;
+    remember(this.seenTags, tag, later ? known : car);
+  }
+
   /** Remembers an exit record's request tags: the exit's, and each removed visit's entry. */
   private indexExit(stored: unknown): void {
     const record = decodeExitRecord(stored);
@@ -416,8 +427,8 @@ export class LotDocument extends EventEmitter<LotDocumentEvents> {
     const removed = new Set(record.removed.map(([id]) => id));
     for (const [, visit] of record.removed) {
       if (visit.req === undefined) continue;
-      remember(this.seenTags, visit.req, toCar(visit));
-      remember(this.exitedTags, visit.req, true);
+      this.rememberEntry(visit.req, toCar(visit));
+      remember(this.exitedTags, visit.req, visit.plate);
       // Another attempt of that entry, live here but not seen by the exit: exited with it.
       for (const [id, other] of this.byPlate.get(visit.plate) ?? []) {
         if (other.req !== visit.req || removed.has(id)) continue;

@@ -100,6 +100,8 @@ export interface GateClaimsOptions {
 export interface GateClaimsEvents {
   /** A peer's claims changed (a GATES message, or its link went). */
   'claims:changed': [];
+  /** The first GATES on a link arrived (after 'claims:changed'): what the peer runs is known. */
+  'claims:known': [PeerLink];
 }
 
 export class GateClaims extends EventEmitter<GateClaimsEvents> implements Startable, LinkObserver {
@@ -216,11 +218,13 @@ export class GateClaims extends EventEmitter<GateClaimsEvents> implements Starta
 
   private received(link: PeerLink, payload: Uint8Array): void {
     const message = readGates(payload);
+    const first = !this.claims.has(link);
     const before = [...(this.claims.get(link) ?? [])].join(',');
     this.claims.set(link, new Set(message.gates));
     this.relayed.set(link, new Map([...message.relayed].map(([name, gates]) => [name, new Set(gates)])));
     this.log.debug({ peer: link.remote.name, gates: message.gates }, 'peer gates');
     this.emit('claims:changed');
+    if (first) this.emit('claims:known', link);
     // Our peers learn this peer's claims from us (one hop).
     if (before !== message.gates.join(',')) this.announce();
   }

@@ -55,8 +55,8 @@ export class Rebalancer extends EventEmitter<RebalancerEvents> implements Starta
   private readonly log: Logger;
   /** Gates placed here whose worker has not started yet. */
   private readonly waiting = new Set<number>();
-  /** Gates whose worker here is draining after a release: never started again before it has stopped. */
-  private readonly draining = new Set<number>();
+  /** Gates whose worker here is draining after a release (until it stopped): never started again before. */
+  private readonly draining = new Map<number, Promise<void>>();
   private starting = false;
   private again = false;
   private stopped = false;
@@ -68,8 +68,12 @@ export class Rebalancer extends EventEmitter<RebalancerEvents> implements Starta
     options.membership.on('view:changed', (names) => options.table.update(names));
     options.table.on('gate:moved', (move) => this.moved(move));
     options.claims.on('claims:changed', () => {
-      this.yieldConflicts();
+      void Promise.all(this.yieldConflicts());
       this.startWaiting();
+    });
+    // A peer is "up" once no gate runs on both of us: its member:up waits for the releases.
+    options.claims.on('claims:known', (link) => {
+      void Promise.all(this.yieldConflicts()).then(() => options.membership.introduce(link));
     });
   }
 
@@ -109,10 +113,18 @@ export class Rebalancer extends EventEmitter<RebalancerEvents> implements Starta
     }
   }
 
-  private async release(gate: number): Promise<void> {
+  private release(gate: number): Promise<void> {
+    const { service } = this.options;
+    const draining = this.draining.get(gate);
+    if (draining !== undefined) return draining;
+    if (!service.runs(gate)) return Promise.resolve();
+    const drained = this.drain(gate);
+    this.draining.set(gate, drained);
+    return drained;
+  }
+
+  private async drain(gate: number): Promise<void> {
     const { service, claims, self } = this.options;
-    if (!service.runs(gate) || this.draining.has(gate)) return;
-    this.draining.add(gate);
     await service.release(gate);
     this.draining.delete(gate);
     this.emit('gate:stopped', { gate, node: self });
@@ -128,15 +140,17 @@ export class Rebalancer extends EventEmitter<RebalancerEvents> implements Starta
    * when the placement moves it: the double run then lasts the claim's one message delay. The
    * placement decides afterwards where the gate runs (a release is waited for as usual).
    */
-  private yieldConflicts(): void {
+  private yieldConflicts(): Promise<void>[] {
     const { service, claims, self, table } = this.options;
+    const releases = [...this.draining.values()];
     for (const gate of service.owned()) {
       const runner = claims.runner(gate);
       if (runner === undefined || runner.relayed || runner.name > self) continue;
       this.log.warn({ gate, peer: runner.name }, 'gate also runs on a peer: released here (the smaller name keeps it)');
       if (table.owner(gate) === self) this.waiting.add(gate);
-      void this.release(gate);
+      releases.push(this.release(gate));
     }
+    return releases;
   }
 
   /** Starts the waiting gates no peer claims, after one takeover sync for all of them. */

@@ -66,6 +66,7 @@ export function buildParts(config: Config, identity: NodeIdentity, services: Nod
     logger,
     registrar,
     selfReady: false,
+    holdMemberUp: true,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     suspectTimeoutMs: config.suspectTimeoutMs,
     failureTimeoutMs: config.failureTimeoutMs,

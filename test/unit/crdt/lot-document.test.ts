@@ -316,4 +316,27 @@ describe('LotDocument attempts of one command', () => {
     const hex = Buffer.from(requestTag('cmd-9'), 'latin1').toString('hex');
     expect(tags).toEqual([hex, hex]);
   });
+
+  it('answers a replayed entry with the latest attempt, the car the plate shows, whichever attempt arrived first', () => {
+    const n1 = new LotDocument();
+    const n4 = new LotDocument();
+    n1.enter(car('R', 1, 1000, 'o1'), 'req-r');
+    n4.enter(car('R', 1, 2000, 'o2'), 'req-r');
+    const o3 = new LotDocument();
+    Y.applyUpdate(o3.doc, Y.encodeStateAsUpdate(n1.doc), 'peer');
+    Y.applyUpdate(o3.doc, Y.encodeStateAsUpdate(n4.doc), 'peer');
+    expect(o3.carOf('R')).toEqual(car('R', 1, 2000, 'o2'));
+    expect(o3.enteredBy('req-r')).toEqual(car('R', 1, 2000, 'o2'));
+  });
+
+  it('drops a late visit only on the plate its exited twin was for', () => {
+    const a = new LotDocument();
+    a.enter(car('P', 1, 100, 'a'), 'shared');
+    a.leave('P', undefined, { req: 'out', gate: 1, exitedAt: 200 });
+    const b = new LotDocument();
+    b.enter(car('Q', 1, 150, 'b'), 'shared');
+    sync(a, b);
+    expect(a.carOf('Q')).toEqual(car('Q', 1, 150, 'b'));
+    expect(b.carOf('Q')).toEqual(car('Q', 1, 150, 'b'));
+  });
 });

@@ -118,7 +118,7 @@ it('OneOwner_APartialPartition_NoGateRunsTwice_AndEveryGateWorksFromEveryNodeThr
   expect(gates.violations).toEqual([]);
 });
 
-it('OneOwner_AHealedPartition_EachDoubleRunEndsOneMessageDelayAfterTheSidesLink_NotAfterTheirSynced', async () => {
+it('OneOwner_AHealedPartition_NoGateRunsOnTwoNodesThatSeeEachOtherUp_AndEachDoubleRunEndsOneMessageDelayAfterTheLink', async () => {
   // Each side of a 2|2 partition runs every gate it cannot see being run. When the sides link again,
   // a gate running on both is released by the node with the greater name as soon as the other's
   // claim arrives (one message delay), not once the placement moves it (a SYNCED round trip later).
@@ -157,6 +157,22 @@ it('OneOwner_AHealedPartition_EachDoubleRunEndsOneMessageDelayAfterTheSidesLink_
   cluster.node('a').on('member:up', ({ name }) => {
     if (name === 'c') linkedAt = Math.min(linkedAt, clock.monotonic());
   });
+  // A member is "up" only once no gate runs on both: whenever two nodes of opposite sides both see
+  // each other up, they share no running gate.
+  const upOn = new Map<string, Set<string>>();
+  const sharedWhileUp: string[] = [];
+  for (const name of ['a', 'b', 'c', 'd']) {
+    cluster.node(name).on('member:up', ({ name: peer }) => {
+      const seen = upOn.get(name) ?? new Set<string>();
+      seen.add(peer);
+      upOn.set(name, seen);
+      if (upOn.get(peer)?.has(name) !== true) return;
+      const mine = cluster!.node(name).parts.service.owned();
+      const theirs = cluster!.node(peer).parts.service.owned();
+      const both = mine.filter((gate) => theirs.includes(gate));
+      if (both.length > 0) sharedWhileUp.push(`${name}+${peer}: ${both.join(',')}`);
+    });
+  }
   network.heal();
   await meshed(cluster, ['a', 'b', 'c', 'd']);
   expect(linkedAt).toBeGreaterThan(healedAt);
@@ -166,4 +182,6 @@ it('OneOwner_AHealedPartition_EachDoubleRunEndsOneMessageDelayAfterTheSidesLink_
   expect(overlaps).toHaveLength(4);
   const lastEnd = healedAt + Math.max(...overlaps);
   expect(lastEnd - linkedAt).toBeLessThanOrEqual(2 * latency);
+  expect(upOn.get('a')?.has('c')).toBe(true);
+  expect(sharedWhileUp).toEqual([]);
 });

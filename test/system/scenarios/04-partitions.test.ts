@@ -52,9 +52,8 @@ test('a 3|2 partition with writes on both sides, then an asymmetric cut, converg
 
   const report = await s.finish({ ops: BASE_OPS });
   expect(report.lotsDiffer).toEqual([]);
-  // Pending (PKLAB_PENDING=1 asserts it): at the heal, a gate runs on both sides from the moment their
-  // links are up until the placement moves it (about 5-10 ms: the claims cross, the SYNCED follows);
-  // see docs/system-tests.md.
-  expectRules(report, ['single-owner']);
+  // Every rule: at the heal each side holds the other's member:up until every gate both ran is
+  // released (the greater name yields on the claim), so no gate runs on two nodes that see each other.
+  expectRules(report);
   expect(report.figures.lost).toBe(0);
 });

@@ -155,8 +155,7 @@ test(
     console.log(`[soak] faults ${JSON.stringify(counts)}`);
     const report = await s.finish({ ops: BASE_OPS });
     expect(report.lotsDiffer).toEqual([]);
-    // Pending as in 04-partitions: a gate on both sides of a heal for a few ms (single-owner).
-    expectRules(report, ['single-owner']);
+    expectRules(report);
   },
   SOAK_MS + 600_000,
 );

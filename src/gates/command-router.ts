@@ -67,14 +67,6 @@ export interface CommandRouterOptions {
    * this one cannot reach whose claim a peer relays (`link` is then that peer's). Absent: the table only.
    */
   runner?: (gate: number) => { name: string; link: PeerLink; relayed: boolean } | undefined;
-  /**
-   * True while this node is fenced (src/cluster/join.ts), after checking for a stall of its own
-   * process first. A fenced node takes no command: a request read then may have waited in its socket
-   * while the process was stopped, and its client has retried it elsewhere since; carried through
-   * the retry loop until the node is back, it would be decided again (a refusal answered elsewhere
-   * turned into an effect). It is answered ERR_GATE_UNAVAILABLE at once (nothing was done; retry).
-   */
-  fenced?: () => boolean;
 }
 
 type Outcome =
@@ -136,7 +128,6 @@ export class CommandRouter implements Startable, LinkObserver {
       throw new BadRequestError(`a request id has at most ${LIMITS.requestId} bytes`, { field: 'requestId' });
     }
     if (this.stopping) throw new NodeStoppingError();
-    if (this.options.fenced?.() === true) throw new GateUnavailableError(command.gate, FENCED);
     const { clock, self } = this.options;
     const deadline = clock.monotonic() + this.options.commandDeadlineMs;
     // What this node saw when the client asked: the visits an exit is meant to remove, and the car
@@ -149,10 +140,6 @@ export class CommandRouter implements Startable, LinkObserver {
     let reason: string;
     for (let n = 0; ; n++) {
       if (this.stopping) throw new NodeStoppingError();
-      // Fenced meanwhile (this process stalled while the command waited): give it up, saying whether
-      // an attempt may have been applied.
-      if (n > 0 && this.options.fenced?.() === true)
-        throw unknownOutcome ? new OutcomeUnknownError(command.gate, FENCED) : new GateUnavailableError(command.gate, FENCED);
       // An earlier attempt may have been applied before its answer was lost. An entry is answered by
       // the owner from the visit carrying its request id (never from this replica alone: holding the
       // visit here does not make it confirmed on every live replica); an exit removes only what this
@@ -336,9 +323,6 @@ export class CommandRouter implements Startable, LinkObserver {
     return new Promise((resolve) => this.options.clock.setTimeout(resolve, ms));
   }
 }
-
-/** Why a fenced node takes no command. */
-const FENCED = 'this node is re-syncing with its peers (after a pause of its process, or the loss of every peer); retry on another node';
 
 /** A refusal by the lot's rules (409), which rests on the state of the replica that decided it. */
 function isLotRefusal(error: ParkingError): boolean {

@@ -150,11 +150,6 @@ export function buildParts(config: Config, identity: NodeIdentity, services: Nod
     linkOf: (n) => membership.linkOf(n),
     runner: (gate) => claims.runner(gate),
     commandDeadlineMs: config.commandDeadlineMs,
-    // Join is built last (it observes everything): read when a command comes.
-    fenced: () => {
-      membership.checkStall();
-      return join.state === 'fenced';
-    },
   });
   const dialer = new Dialer({
     transport,

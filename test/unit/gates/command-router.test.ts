@@ -274,29 +274,4 @@ describe('CommandRouter', () => {
     // With no earlier attempt in doubt, the same refusal is the answer.
     await expect(clock.run(a.router.execute(entry('P 2')))).rejects.toMatchObject({ code: 'ERR_LOT_FULL' });
   });
-
-  it('FencedNode_TakesNoCommand_AnsweringGateUnavailableAtOnce_WithoutAnAttempt', async () => {
-    // A request read by a node just back from a pause may have waited in its socket while its client
-    // retried it elsewhere: a fenced node decides and forwards nothing.
-    const { a, clock, commands } = cluster();
-    let fenced = true;
-    const router = new CommandRouter({
-      self: 'a',
-      table: new GateTable({ gates: 4, clock }),
-      service: a.service,
-      lot: a.lot,
-      clock,
-      metrics: createMetrics(),
-      random: seededRandom(1),
-      logger: silentLogger(),
-      commandDeadlineMs: 1000,
-      linkOf: () => a.link,
-      fenced: () => fenced,
-    });
-    await expect(clock.run(router.execute(entry('F 1')))).rejects.toMatchObject({ code: ErrorCodes.GATE_UNAVAILABLE });
-    expect(commands()).toHaveLength(0);
-    expect(a.lot.carOf('F 1')).toBeUndefined();
-    fenced = false;
-    expect(await clock.run(a.router.execute(entry('F 1')))).toMatchObject({ plate: 'F 1' });
-  });
 });

@@ -109,7 +109,7 @@ function representative(visits: Map<string, VisitRecord>): [string, VisitRecord]
 }
 
 /** The origin of the transaction that deletes the late attempts of commands already exited. */
-export const STALE_ATTEMPT_CLEANUP = Symbol('stale attempt cleanup');
+const STALE_ATTEMPT_CLEANUP = Symbol('stale attempt cleanup');
 
 export interface LotDocumentOptions {
   /** An existing document (tests); default: a fresh Y.Doc, so a fresh random clientID per process. */

@@ -68,12 +68,13 @@ export class Rebalancer extends EventEmitter<RebalancerEvents> implements Starta
     options.membership.on('view:changed', (names) => options.table.update(names));
     options.table.on('gate:moved', (move) => this.moved(move));
     options.claims.on('claims:changed', () => {
-      void Promise.all(this.yieldConflicts());
+      this.yieldConflicts();
       this.startWaiting();
     });
-    // A peer is "up" once no gate runs on both of us: its member:up waits for the releases.
+    // A peer is "up" once no gate runs on both of us: its member:up waits for the releases that its
+    // claims started ('claims:changed' comes first), and any other drain under way.
     options.claims.on('claims:known', (link) => {
-      void Promise.all(this.yieldConflicts()).then(() => options.membership.introduce(link));
+      void Promise.all(this.draining.values()).then(() => options.membership.introduce(link));
     });
   }
 
@@ -140,17 +141,15 @@ export class Rebalancer extends EventEmitter<RebalancerEvents> implements Starta
    * when the placement moves it: the double run then lasts the claim's one message delay. The
    * placement decides afterwards where the gate runs (a release is waited for as usual).
    */
-  private yieldConflicts(): Promise<void>[] {
+  private yieldConflicts(): void {
     const { service, claims, self, table } = this.options;
-    const releases = [...this.draining.values()];
     for (const gate of service.owned()) {
       const runner = claims.runner(gate);
       if (runner === undefined || runner.relayed || runner.name > self) continue;
       this.log.warn({ gate, peer: runner.name }, 'gate also runs on a peer: released here (the smaller name keeps it)');
       if (table.owner(gate) === self) this.waiting.add(gate);
-      releases.push(this.release(gate));
+      void this.release(gate);
     }
-    return releases;
   }
 
   /** Starts the waiting gates no peer claims, after one takeover sync for all of them. */

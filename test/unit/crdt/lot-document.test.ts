@@ -250,6 +250,13 @@ describe('LotDocument attempts of one command', () => {
   // One entry command, two attempts: n1 applied it and stalled before anyone heard of it; the retry
   // was applied by n4, whose replica lacked n1's visit. Both visits carry the command's tag.
   const tick = () => new Promise<void>((resolve) => queueMicrotask(resolve));
+  /** The car events a replica emits from now on, as `in <node>` / `out <node>`. */
+  function eventsOf(lot: LotDocument): string[] {
+    const events: string[] = [];
+    lot.on('car:entered', (c) => events.push(`in ${c.node}`));
+    lot.on('car:left', (c) => events.push(`out ${c.node}`));
+    return events;
+  }
   function attempts() {
     const n1 = new LotDocument();
     const n4 = new LotDocument();
@@ -274,9 +281,7 @@ describe('LotDocument attempts of one command', () => {
   it('drops the stalled attempt that arrives after the exit of the retry: no car, no event, deleted for good', async () => {
     const { n1, n4, first } = attempts();
     n4.leave('Z', undefined, { req: 'out-1', gate: 2, exitedAt: 300 });
-    const events: string[] = [];
-    n4.on('car:entered', (c) => events.push(`in ${c.node}`));
-    n4.on('car:left', (c) => events.push(`out ${c.node}`));
+    const events = eventsOf(n4);
     Y.applyUpdate(n4.doc, Y.encodeStateAsUpdate(n1.doc), 'peer');
     expect(n4.carOf('Z')).toBeUndefined();
     expect(events).toEqual([]);
@@ -297,9 +302,7 @@ describe('LotDocument attempts of one command', () => {
     Y.applyUpdate(c.doc, Y.encodeStateAsUpdate(n1.doc), 'peer');
     expect(c.carOf('Z')?.node).toBe('n1');
     n4.leave('Z', undefined, { req: 'out-1', gate: 2, exitedAt: 300 });
-    const events: string[] = [];
-    c.on('car:entered', (x) => events.push(`in ${x.node}`));
-    c.on('car:left', (x) => events.push(`out ${x.node}`));
+    const events = eventsOf(c);
     Y.applyUpdate(c.doc, Y.encodeStateAsUpdate(n4.doc), 'peer');
     expect(c.carOf('Z')).toBeUndefined();
     expect(c.occupied).toBe(0);
